@@ -1,0 +1,1166 @@
+/* SPDX-License-Identifier: ISC */
+/* ns-run: run a program as a container: namespaces, a pivoted root, fresh
+ * /proc /dev /sys, Docker's capabilities and seccomp filter, a tiny init. */
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+extern char **environ;
+
+enum netmode { NET_NEW, NET_INHERIT, NET_HOST, NET_JOIN };
+
+static struct {
+	const char *rootfs;
+	const char *hostname;
+	const char *workdir;
+	const char *user;
+	const char *seccomp;	/* "default", "unconfined" or a file */
+	const char *netpath;
+	enum netmode net;
+	uint64_t capadd, capdrop;
+	int clearenv, readonly, tty, userns, noinit, privileged;
+	char **env;
+	size_t nenv;
+	struct {
+		int res;
+		struct rlimit rl;
+	} rlimits[16];
+	size_t nrlimits;
+	char **argv;
+} conf = { .seccomp = "default", .net = NET_NEW };
+
+/* Descriptors held across the fork: the rootfs, a network namespace, the
+ * pty's slave end, and the socket that hands the pty master outside. */
+static int rootfd = -1, netfd = -1, ptyslave = -1;
+static int in_userns;
+
+static const char usage_line[] =
+    "ns-run [--cap-add CAP] [--cap-drop CAP] [--clear-env] [--env K=V]"
+    " [--hostname NAME] [--net new|inherit|host|PATH] [--no-init]"
+    " [--privileged] [--read-only] [--rlimit NAME=SOFT[:HARD]]"
+    " [--rootfs DIR] [--seccomp default|unconfined|FILE] [--tty]"
+    " [--user UID[:GID]] [--userns] [--workdir DIR] -- PROGRAM [ARG...]";
+
+enum {
+	O_CAPADD = 0x100, O_CAPDROP, O_CLEARENV, O_NET, O_NOINIT, O_PRIV,
+	O_READONLY, O_RLIMIT, O_SECCOMP, O_USERNS,
+};
+
+static const struct optspec options[] = {
+	{ "cap-add", required_argument, O_CAPADD, "CAP", "add a capability (or ALL) to Docker's 14" },
+	{ "cap-drop", required_argument, O_CAPDROP, "CAP", "drop a capability (or ALL)" },
+	{ "clear-env", no_argument, O_CLEARENV, NULL, "start from an empty environment (PATH, HOME, HOSTNAME, TERM set)" },
+	{ "env", required_argument, 'e', "K=V", "set a variable in the container's environment" },
+	{ "hostname", required_argument, 'h', "NAME", "the container's hostname" },
+	{ "net", required_argument, O_NET, "MODE", "new (default, only lo), inherit, host, or a netns PATH" },
+	{ "no-init", no_argument, O_NOINIT, NULL, "run PROGRAM as PID 1 instead of under ns-run's init" },
+	{ "privileged", no_argument, O_PRIV, NULL, "all capabilities, no seccomp, no masked paths" },
+	{ "read-only", no_argument, O_READONLY, NULL, "mount the root read-only" },
+	{ "rlimit", required_argument, O_RLIMIT, "NAME=SOFT[:HARD]", "set a resource limit (nofile, nproc, core, ...)" },
+	{ "rootfs", required_argument, 'r', "DIR", "the container's root directory (default: /)" },
+	{ "seccomp", required_argument, O_SECCOMP, "PROFILE", "default, unconfined, or a filter FILE" },
+	{ "tty", no_argument, 't', NULL, "give the program a pty when stdin is a terminal" },
+	{ "user", required_argument, 'u', "UID[:GID]", "run as this user (a number or a name in the rootfs)" },
+	{ "userns", no_argument, O_USERNS, NULL, "a user namespace mapping the caller to root" },
+	{ "workdir", required_argument, 'w', "DIR", "working directory inside the container" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: %s\n", usage_line);
+	exit(EXIT_SETUP);
+}
+
+static const struct {
+	const char *name;
+	int res;
+} rlimit_names[] = {
+	{ "as", RLIMIT_AS }, { "core", RLIMIT_CORE }, { "cpu", RLIMIT_CPU },
+	{ "data", RLIMIT_DATA }, { "fsize", RLIMIT_FSIZE },
+	{ "locks", RLIMIT_LOCKS }, { "memlock", RLIMIT_MEMLOCK },
+	{ "msgqueue", RLIMIT_MSGQUEUE }, { "nice", RLIMIT_NICE },
+	{ "nofile", RLIMIT_NOFILE }, { "nproc", RLIMIT_NPROC },
+	{ "rss", RLIMIT_RSS }, { "rtprio", RLIMIT_RTPRIO },
+	{ "rttime", RLIMIT_RTTIME }, { "sigpending", RLIMIT_SIGPENDING },
+	{ "stack", RLIMIT_STACK },
+};
+
+static int
+parse_rlim_value(const char *s, rlim_t *out)
+{
+	long long v;
+
+	if (strcmp(s, "unlimited") == 0 || strcmp(s, "-1") == 0) {
+		*out = RLIM_INFINITY;
+		return 0;
+	}
+	if (parse_num(s, 0, LLONG_MAX, &v) < 0)
+		return -1;
+	*out = (rlim_t)v;
+	return 0;
+}
+
+/* "nofile=1024:4096", "core=0", also "RLIMIT_NOFILE=..." as OCI spells it. */
+static void
+add_rlimit(const char *arg)
+{
+	char name[32], *colon;
+	const char *eq = strchr(arg, '=');
+	char val[64];
+	size_t i, n;
+	struct rlimit rl;
+
+	if (eq == NULL || (n = (size_t)(eq - arg)) >= sizeof(name) ||
+	    strlen(eq + 1) >= sizeof(val))
+		die(EXIT_SETUP, "--rlimit %s: expected NAME=SOFT[:HARD]", arg);
+	memcpy(name, arg, n);
+	name[n] = '\0';
+	for (i = 0; name[i]; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	if (strncmp(name, "rlimit_", 7) == 0)
+		memmove(name, name + 7, strlen(name + 7) + 1);
+	for (i = 0; i < LEN(rlimit_names); i++)
+		if (strcmp(rlimit_names[i].name, name) == 0)
+			break;
+	if (i == LEN(rlimit_names))
+		die(EXIT_SETUP, "--rlimit %s: unknown resource '%s'", arg, name);
+	strcpy(val, eq + 1);
+	if ((colon = strchr(val, ':')) != NULL)
+		*colon++ = '\0';
+	if (parse_rlim_value(val, &rl.rlim_cur) < 0 ||
+	    parse_rlim_value(colon ? colon : val, &rl.rlim_max) < 0)
+		die(EXIT_SETUP, "--rlimit %s: bad value", arg);
+	if (rl.rlim_cur > rl.rlim_max)
+		die(EXIT_SETUP, "--rlimit %s: soft limit above hard limit", arg);
+	if (conf.nrlimits == LEN(conf.rlimits))
+		die(EXIT_SETUP, "--rlimit %s: too many limits", arg);
+	conf.rlimits[conf.nrlimits].res = rlimit_names[i].res;
+	conf.rlimits[conf.nrlimits].rl = rl;
+	conf.nrlimits++;
+}
+
+static void
+parse_args(int argc, char *argv[])
+{
+	uint64_t mask;
+	char *help;
+	int c;
+
+	while ((c = optspec_getopt(argc, argv, options)) != -1) {
+		switch (c) {
+		case O_CAPADD:
+		case O_CAPDROP:
+			if (cap_parse(optarg, &mask) < 0)
+				die(EXIT_SETUP, "--cap-%s %s: unknown capability",
+				    c == O_CAPADD ? "add" : "drop", optarg);
+			if (c == O_CAPADD)
+				conf.capadd |= mask;
+			else
+				conf.capdrop |= mask;
+			break;
+		case O_CLEARENV: conf.clearenv = 1; break;
+		case 'e':
+			if (strchr(optarg, '=') == NULL || optarg[0] == '=')
+				die(EXIT_SETUP, "--env %s: expected K=V", optarg);
+			conf.env = reallocarray(conf.env, conf.nenv + 1, sizeof(*conf.env));
+			if (conf.env == NULL)
+				die(EXIT_SETUP, "--env:");
+			conf.env[conf.nenv++] = optarg;
+			break;
+		case 'h':
+			if (strlen(optarg) == 0 || strlen(optarg) > 64)
+				die(EXIT_SETUP, "--hostname %s: must be 1 to 64 bytes", optarg);
+			conf.hostname = optarg;
+			break;
+		case O_NET:
+			if (strcmp(optarg, "new") == 0)
+				conf.net = NET_NEW;
+			else if (strcmp(optarg, "inherit") == 0)
+				conf.net = NET_INHERIT;
+			else if (strcmp(optarg, "host") == 0)
+				conf.net = NET_HOST;
+			else if (optarg[0] == '/' || optarg[0] == '.') {
+				conf.net = NET_JOIN;
+				conf.netpath = optarg;
+			} else
+				die(EXIT_SETUP, "--net %s: expected new, inherit, host or a path", optarg);
+			break;
+		case O_NOINIT: conf.noinit = 1; break;
+		case O_PRIV: conf.privileged = 1; break;
+		case O_READONLY: conf.readonly = 1; break;
+		case O_RLIMIT: add_rlimit(optarg); break;
+		case 'r': conf.rootfs = optarg; break;
+		case O_SECCOMP: conf.seccomp = optarg; break;
+		case 't': conf.tty = 1; break;
+		case 'u': conf.user = optarg; break;
+		case O_USERNS: conf.userns = 1; break;
+		case 'w':
+			if (optarg[0] != '/')
+				die(EXIT_SETUP, "--workdir %s: must be an absolute path", optarg);
+			conf.workdir = optarg;
+			break;
+		case OPT_HELP:
+			if ((help = optspec_help(usage_line, options)) == NULL)
+				die(EXIT_SETUP, "--help:");
+			fputs(help, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("ns-run %s\n", SKIFF_VERSION);
+			exit(0);
+		case ':':
+			die(EXIT_SETUP, "%s: needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				die(EXIT_SETUP, "-%c: unknown option", optopt);
+			die(EXIT_SETUP, "%s: unknown option", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		usage();
+	conf.argv = argv + optind;
+}
+
+/* ---- the root filesystem ------------------------------------------- */
+
+static void
+xmount_fd(const char *src, int dstfd, const char *fstype, unsigned long flags,
+    const char *data, const char *what)
+{
+	char dst[32];
+
+	fdpath(dstfd, dst, sizeof(dst));
+	if (mount(src, dst, fstype, flags, data) < 0)
+		die(EXIT_SETUP, "mount %s:", what);
+}
+
+/* A directory beneath the rootfs to mount on, made when missing. */
+static int
+xmkdir_in_root(const char *path)
+{
+	int fd = mkdir_beneath(rootfd, path, 0755);
+
+	if (fd < 0)
+		die(EXIT_SETUP, "mountpoint %s in %s:", path, conf.rootfs);
+	return fd;
+}
+
+/* The flags a remount must keep: in a user namespace the kernel refuses a
+ * remount that would clear nosuid/nodev/noexec locked by the parent. */
+static unsigned long
+locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+static void
+remount_ro(const char *path, const char *what)
+{
+	char p[32];
+	int fd;
+
+	fd = open_beneath(rootfd, path, O_PATH, 0);
+	if (fd < 0)
+		die(EXIT_SETUP, "read-only %s:", what);
+	fdpath(fd, p, sizeof(p));
+	if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fd), NULL) < 0)
+		die(EXIT_SETUP, "remount %s read-only:", what);
+	close(fd);
+}
+
+static void
+make_node(int devfd, const char *name, unsigned maj, unsigned min)
+{
+	char src[64], dst[32];
+	struct stat st;
+	int fd, hostfd;
+
+	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
+		fchmodat(devfd, name, 0666, 0);
+		return;
+	}
+	if (errno != EPERM)
+		die(EXIT_SETUP, "mknod /dev/%s:", name);
+	/* In a user namespace we may not make devices: bind the host's, after
+	 * checking it is the device it claims to be. */
+	snprintf(src, sizeof(src), "/dev/%s", name);
+	hostfd = open(src, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (hostfd < 0 || fstat(hostfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(maj, min))
+		die(EXIT_SETUP, "host %s is not the device %u:%u", src, maj, min);
+	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0)
+		die(EXIT_SETUP, "create /dev/%s:", name);
+	close(fd);
+	fd = openat(devfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	fdpath(hostfd, src, sizeof(src));
+	fdpath(fd, dst, sizeof(dst));
+	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+		die(EXIT_SETUP, "bind /dev/%s:", name);
+	close(fd);
+	close(hostfd);
+}
+
+/* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
+static void
+setup_dev(void)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	int fd, devfd;
+	size_t i;
+	char opts[96];
+
+	fd = xmkdir_in_root("dev");
+	xmount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+	    "mode=755,size=65536k", "tmpfs on /dev");
+	close(fd);
+	devfd = open_beneath(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
+	if (devfd < 0)
+		die(EXIT_SETUP, "open /dev:");
+	for (i = 0; i < LEN(nodes); i++)
+		make_node(devfd, nodes[i].name, nodes[i].maj, nodes[i].min);
+	for (i = 0; i < LEN(links); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
+			die(EXIT_SETUP, "symlink /dev/%s:", links[i][1]);
+	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
+	    mkdirat(devfd, "mqueue", 0755) < 0)
+		die(EXIT_SETUP, "mkdir in /dev:");
+
+	fd = openat(devfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	/* gid 5 is "tty" on every distribution; in a user namespace it may not
+	 * be mapped, and the kernel then refuses the option. */
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
+	    in_userns ? "" : ",gid=5");
+	xmount_fd("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC, opts, "devpts on /dev/pts");
+	close(fd);
+	fd = openat(devfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	xmount_fd("shm", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "mode=1777,size=65536k", "tmpfs on /dev/shm");
+	close(fd);
+	fd = openat(devfd, "mqueue", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	xmount_fd("mqueue", fd, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
+	    "mqueue on /dev/mqueue");
+	close(fd);
+
+	if (ptyslave >= 0) {
+		char src[32];
+
+		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0)
+			die(EXIT_SETUP, "create /dev/console:");
+		close(fd);
+		fd = openat(devfd, "console", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		fdpath(ptyslave, src, sizeof(src));
+		xmount_fd(src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
+		close(fd);
+	}
+	close(devfd);
+}
+
+static void
+setup_proc(void)
+{
+	struct statfs sf;
+	int fd;
+
+	fd = xmkdir_in_root("proc");
+	xmount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
+	close(fd);
+	/* Later steps write through this /proc; check it is one we made, not
+	 * something the image planted (the CVE-2019-16884 family). */
+	fd = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY, 0);
+	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
+		die(EXIT_SETUP, "/proc in %s is not the procfs just mounted", conf.rootfs);
+	close(fd);
+}
+
+static void
+setup_sys(void)
+{
+	unsigned long ro = conf.privileged ? 0 : MS_RDONLY;
+	struct statfs sf;
+	char src[32];
+	int fd;
+
+	fd = xmkdir_in_root("sys");
+	fdpath(fd, src, sizeof(src));
+	if (mount("sysfs", src, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL) < 0) {
+		/* A user namespace that does not own the network namespace may
+		 * not mount sysfs: bind the host's, read-only. */
+		if (errno != EPERM)
+			die(EXIT_SETUP, "mount sysfs on /sys:");
+		if (mount("/sys", src, NULL, MS_BIND | MS_REC, NULL) < 0)
+			die(EXIT_SETUP, "bind the host's /sys:");
+		if (ro)
+			remount_ro("sys", "/sys");
+	}
+	close(fd);
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		/* Pure cgroup v2: with the cgroup namespace, the container sees
+		 * its own subtree as the root, read-only. */
+		fd = open_beneath(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			fdpath(fd, src, sizeof(src));
+			if (mount("cgroup2", src, "cgroup2", MS_NOSUID | MS_NODEV |
+			    MS_NOEXEC | ro, NULL) < 0 && errno != EPERM)
+				die(EXIT_SETUP, "mount cgroup2 on /sys/fs/cgroup:");
+			close(fd);
+		}
+	}
+}
+
+/* Docker's masked paths: a file gets /dev/null bound on it, a directory an
+ * empty read-only tmpfs. */
+static void
+mask_path(const char *path)
+{
+	char src[32], dst[32];
+	struct stat st, nst;
+	int fd, nullfd;
+
+	fd = open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return;
+		die(EXIT_SETUP, "mask %s:", path);
+	}
+	if (fstat(fd, &st) < 0)
+		die(EXIT_SETUP, "mask %s:", path);
+	fdpath(fd, dst, sizeof(dst));
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+		    MS_NOEXEC, "size=0,mode=555") < 0)
+			die(EXIT_SETUP, "mask %s:", path);
+	} else {
+		/* The /dev/null we bind must really be 1:3 (CVE-2025-31133). */
+		nullfd = open_beneath(rootfd, "dev/null", O_PATH | O_NOFOLLOW, 0);
+		if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
+		    nst.st_rdev != makedev(1, 3))
+			die(EXIT_SETUP, "mask %s: /dev/null is not the null device", path);
+		fdpath(nullfd, src, sizeof(src));
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			die(EXIT_SETUP, "mask %s:", path);
+		close(nullfd);
+	}
+	close(fd);
+}
+
+static void
+readonly_path(const char *path)
+{
+	char p[32];
+	int fd;
+
+	fd = open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, 0);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return;
+		die(EXIT_SETUP, "read-only %s:", path);
+	}
+	fdpath(fd, p, sizeof(p));
+	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(EXIT_SETUP, "bind %s:", path);
+	close(fd);
+	remount_ro(path, path);
+}
+
+static void
+setup_masks(void)
+{
+	static const char *const masked[] = {
+		"proc/acpi", "proc/asound", "proc/interrupts", "proc/kcore",
+		"proc/keys", "proc/latency_stats", "proc/sched_debug", "proc/scsi",
+		"proc/timer_list", "proc/timer_stats", "sys/devices/virtual/powercap",
+		"sys/firmware",
+	};
+	static const char *const readonly[] = {
+		"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
+	};
+	char path[320];
+	struct dirent *e;
+	size_t i;
+	DIR *d;
+	int fd;
+
+	for (i = 0; i < LEN(masked); i++)
+		mask_path(masked[i]);
+	fd = open_beneath(rootfd, "sys/devices/system/cpu", O_RDONLY | O_DIRECTORY, 0);
+	if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strncmp(e->d_name, "cpu", 3) != 0 || !isdigit((unsigned char)e->d_name[3]))
+				continue;
+			snprintf(path, sizeof(path), "sys/devices/system/cpu/%s/thermal_throttle", e->d_name);
+			mask_path(path);
+		}
+		closedir(d);
+	}
+	for (i = 0; i < LEN(readonly); i++)
+		readonly_path(readonly[i]);
+}
+
+/* Bring up lo in a fresh network namespace, as every runtime does. */
+static void
+lo_up(void)
+{
+	struct ifreq ifr;
+	int s;
+
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		die(EXIT_SETUP, "socket for lo:");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		die(EXIT_SETUP, "lo flags:");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		die(EXIT_SETUP, "bring lo up:");
+	close(s);
+}
+
+/*
+ * Everything that makes the container, in the order bubblewrap uses: new
+ * namespaces, the host's mounts made slave so nothing propagates back,
+ * the root bound on itself, /proc /dev /sys built inside it, pivot_root,
+ * the old root detached.
+ */
+static void
+setup_container(void)
+{
+	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
+	char p[32];
+	int fd;
+
+	if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0)
+		die(EXIT_SETUP, "join network namespace %s:", conf.netpath ? conf.netpath : "of PID 1");
+	if (netfd >= 0)
+		close(netfd);
+	if (conf.net == NET_NEW)
+		flags |= CLONE_NEWNET;
+	if (unshare(flags) < 0)
+		die(EXIT_SETUP, "unshare namespaces:");
+	if (conf.net == NET_NEW)
+		lo_up();
+	if (conf.hostname && sethostname(conf.hostname, strlen(conf.hostname)) < 0)
+		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
+
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		die(EXIT_SETUP, "make / a slave mount:");
+	/* The fd opened before unshare names a mount of the host's namespace,
+	 * which mount(2) refuses; open the root again in ours. pivot_root
+	 * then needs it to be a mount point: bind it on itself. */
+	close(rootfd);
+	rootfd = open(conf.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		die(EXIT_SETUP, "open %s:", conf.rootfs);
+	fdpath(rootfd, p, sizeof(p));
+	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
+		die(EXIT_SETUP, "bind %s on itself:", conf.rootfs);
+	close(rootfd);
+	/* The fd we held names the directory under the new mount; open the
+	 * root again through the path to hold the mount itself. */
+	rootfd = open(conf.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		die(EXIT_SETUP, "open %s:", conf.rootfs);
+
+	setup_proc();
+	setup_dev();
+	setup_sys();
+	if (!conf.privileged)
+		setup_masks();
+
+	if (fchdir(rootfd) < 0)
+		die(EXIT_SETUP, "chdir %s:", conf.rootfs);
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching
+	 * "." afterwards removes it without needing a directory for it. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		die(EXIT_SETUP, "pivot_root into %s:", conf.rootfs);
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		die(EXIT_SETUP, "make the old root a slave:");
+	if (umount2(".", MNT_DETACH) < 0)
+		die(EXIT_SETUP, "detach the old root:");
+	if (chdir("/") < 0)
+		die(EXIT_SETUP, "chdir /:");
+	close(rootfd);
+	rootfd = -1;
+	if (conf.readonly) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+		    locked_flags(fd), NULL) < 0)
+			die(EXIT_SETUP, "remount / read-only:");
+		close(fd);
+	}
+}
+
+/* ---- the program's process ---------------------------------------- */
+
+/* Read a passwd or group file of the container: a regular file, capped,
+ * opened without blocking (a FIFO planted in the image must not hang us). */
+static char *
+read_small_file(const char *path)
+{
+	static char buf[256 * 1024];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Look a name (or number) up in a passwd/group style file: fields are
+ * name:x:id:gid:gecos:home:shell. Returns 0 and fills id, gid and home. */
+static int
+lookup_id(const char *file, const char *key, long long *id, long long *gid,
+    char *home, size_t homelen)
+{
+	char *data = read_small_file(file), *line, *save = NULL;
+
+	if (data == NULL)
+		return -1;
+	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[7] = { 0 }, *p = line;
+		int i;
+
+		for (i = 0; i < 7 && p; i++) {
+			f[i] = p;
+			p = strchr(p, ':');
+			if (p)
+				*p++ = '\0';
+		}
+		if (f[0] == NULL || f[2] == NULL)
+			continue;
+		if (strcmp(f[0], key) != 0 && strcmp(f[2], key) != 0)
+			continue;
+		if (parse_num(f[2], 0, UINT32_MAX - 1, id) < 0)
+			continue;
+		if (gid && (f[3] == NULL || parse_num(f[3], 0, UINT32_MAX - 1, gid) < 0))
+			*gid = *id;
+		if (home && f[5] && f[5][0])
+			snprintf(home, homelen, "%s", f[5]);
+		return 0;
+	}
+	return -1;
+}
+
+static void
+resolve_user(uid_t *uid, gid_t *gid, char *home, size_t homelen)
+{
+	char ubuf[256], *g;
+	long long u = 0, gg = -1, tmp;
+
+	snprintf(home, homelen, "/");
+	if (conf.user == NULL) {
+		lookup_id("/etc/passwd", "0", &u, &gg, home, homelen);
+		if (strcmp(home, "/") == 0)
+			snprintf(home, homelen, "/root");
+		*uid = 0;
+		*gid = 0;
+		return;
+	}
+	snprintf(ubuf, sizeof(ubuf), "%s", conf.user);
+	if ((g = strchr(ubuf, ':')) != NULL)
+		*g++ = '\0';
+	if (lookup_id("/etc/passwd", ubuf, &u, &gg, home, homelen) < 0) {
+		if (parse_num(ubuf, 0, UINT32_MAX - 1, &u) < 0)
+			die(EXIT_SETUP, "--user %s: no such user in /etc/passwd", conf.user);
+		gg = u;
+	}
+	if (g != NULL) {
+		if (lookup_id("/etc/group", g, &tmp, NULL, NULL, 0) == 0)
+			gg = tmp;
+		else if (parse_num(g, 0, UINT32_MAX - 1, &gg) < 0)
+			die(EXIT_SETUP, "--user %s: no such group in /etc/group", conf.user);
+	}
+	*uid = (uid_t)u;
+	*gid = (gid_t)(gg < 0 ? u : gg);
+}
+
+static int
+env_has(char **env, size_t n, const char *kv)
+{
+	size_t k = strcspn(kv, "="), i;
+
+	for (i = 0; i < n; i++)
+		if (strncmp(env[i], kv, k) == 0 && env[i][k] == '=')
+			return (int)i;
+	return -1;
+}
+
+/* The container's environment: the caller's (or, with --clear-env, what
+ * Docker sets), then each --env, later ones winning. */
+static char **
+build_env(const char *home)
+{
+	static char path[] = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	char **env, buf[300], hn[80];
+	size_t n = 0, i, cap;
+	int k;
+
+	cap = conf.nenv + 8;
+	if (!conf.clearenv)
+		for (i = 0; environ[i]; i++)
+			cap++;
+	if ((env = calloc(cap, sizeof(*env))) == NULL)
+		die(EXIT_SETUP, "environment:");
+	if (!conf.clearenv) {
+		for (i = 0; environ[i]; i++)
+			env[n++] = environ[i];
+	} else {
+		env[n++] = path;
+		snprintf(buf, sizeof(buf), "HOME=%s", home);
+		env[n++] = strdup(buf);
+		if (gethostname(hn, sizeof(hn) - 1) == 0) {
+			hn[sizeof(hn) - 1] = '\0';
+			snprintf(buf, sizeof(buf), "HOSTNAME=%s", hn);
+			env[n++] = strdup(buf);
+		}
+		if (conf.tty)
+			env[n++] = "TERM=xterm";
+	}
+	for (i = 0; i < conf.nenv; i++) {
+		if ((k = env_has(env, n, conf.env[i])) >= 0)
+			env[k] = conf.env[i];
+		else
+			env[n++] = conf.env[i];
+	}
+	env[n] = NULL;
+	return env;
+}
+
+static void
+reset_signals(void)
+{
+	sigset_t all;
+	int s;
+
+	for (s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/* Narrow to what the program may have, then exec it. Runs inside the
+ * container, after pivot_root. */
+static noreturn void
+exec_program(void)
+{
+	uint64_t caps;
+	uid_t uid;
+	gid_t gid;
+	char home[256], cwd[PATH_MAX], err[256];
+	char **env;
+	size_t i;
+
+	reset_signals();
+	/* A session of its own: no controlling terminal to push input into
+	 * (TIOCSTI, CVE-2017-5226), unless it is the pty we made for it. */
+	if (setsid() < 0)
+		die(EXIT_SETUP, "setsid:");
+	if (ptyslave >= 0) {
+		if (ioctl(ptyslave, TIOCSCTTY, 0) < 0)
+			die(EXIT_SETUP, "make the pty the controlling terminal:");
+		for (i = 0; i < 3; i++)
+			if (dup2(ptyslave, (int)i) < 0)
+				die(EXIT_SETUP, "dup2 pty:");
+		if (ptyslave > 2)
+			close(ptyslave);
+	}
+	resolve_user(&uid, &gid, home, sizeof(home));
+	env = build_env(home);
+	for (i = 0; i < conf.nrlimits; i++)
+		if (setrlimit(conf.rlimits[i].res, &conf.rlimits[i].rl) < 0)
+			die(EXIT_SETUP, "setrlimit %s:", conf.argv[0]);
+
+	caps = conf.privileged ? cap_all() : cap_docker_default();
+	caps = (caps | conf.capadd) & ~conf.capdrop;
+	if (cap_drop_bounding(caps) < 0)
+		die(EXIT_SETUP, "drop capabilities from the bounding set:");
+	if (setgroups(0, NULL) < 0 && !(in_userns && errno == EPERM))
+		die(EXIT_SETUP, "setgroups:");
+	if (setresgid(gid, gid, gid) < 0)
+		die(EXIT_SETUP, "setgid %u:", (unsigned)gid);
+	if (setresuid(uid, uid, uid) < 0)
+		die(EXIT_SETUP, "setuid %u:", (unsigned)uid);
+	/* Leaving uid 0 has cleared permitted and effective; for root, set
+	 * them to the container's set. Inheritable and ambient end empty. */
+	if (cap_set(uid == 0 ? caps : 0) < 0)
+		die(EXIT_SETUP, "set capabilities:");
+
+	if (conf.workdir) {
+		if (chdir(conf.workdir) < 0)
+			die(EXIT_SETUP, "--workdir %s:", conf.workdir);
+	}
+	/* A cwd outside the root shows as "(unreachable)" (CVE-2024-21626). */
+	if (getcwd(cwd, sizeof(cwd)) == NULL || cwd[0] != '/')
+		die(EXIT_SETUP, "working directory is outside the container");
+
+	if (close_fds_except(NULL, 0) < 0)
+		die(EXIT_SETUP, "close inherited descriptors:");
+	if (!conf.privileged && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		die(EXIT_SETUP, "no_new_privs:");
+	if (strcmp(conf.seccomp, "unconfined") == 0 || conf.privileged) {
+		/* nothing */
+	} else if (strcmp(conf.seccomp, "default") == 0) {
+		if (seccomp_load_default(caps) < 0)
+			die(EXIT_SETUP, "load the seccomp filter:");
+	} else if (seccomp_load_file(conf.seccomp, 1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "seccomp %s: %s", conf.seccomp, err);
+
+	environ = env;
+	execvp(conf.argv[0], conf.argv);
+	die(exec_status(errno), "exec %s:", conf.argv[0]);
+}
+
+/* ---- PID 1 and the process outside -------------------------------- */
+
+static const int forwarded[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+};
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+}
+
+/* Block the forwarded signals and SIGCHLD, with a handler installed: PID 1
+ * of a namespace never sees a signal whose action is the default. */
+static void
+catch_signals(sigset_t *set)
+{
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+	for (i = 0; i < LEN(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+	sigprocmask(SIG_BLOCK, set, NULL);
+	for (i = 0; i < LEN(forwarded); i++)
+		sigaction(forwarded[i], &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+}
+
+static int
+status_code(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return EXIT_SETUP;
+}
+
+/*
+ * Wait for child, forwarding signals to it and reaping every other
+ * process that ends up ours. Returns child's status code. Used both by
+ * PID 1 in the container (reaping orphans) and by the process outside.
+ */
+static int
+supervise(pid_t child, const sigset_t *set, int master)
+{
+	struct winsize ws;
+	siginfo_t si;
+	pid_t p;
+	int st, code = -1;
+
+	for (;;) {
+		if (sigwaitinfo(set, &si) < 0) {
+			if (errno == EINTR)
+				continue;
+			return EXIT_SETUP;
+		}
+		if (si.si_signo != SIGCHLD) {
+			if (si.si_signo == SIGWINCH && master >= 0 &&
+			    ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+				ioctl(master, TIOCSWINSZ, &ws);
+			kill(child, si.si_signo);
+			continue;
+		}
+		while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+			if (p == child)
+				code = status_code(st);
+		if (code >= 0)
+			return code;
+	}
+}
+
+static noreturn void
+container_init(const sigset_t *set)
+{
+	pid_t child;
+
+	setup_container();
+	if (conf.noinit)
+		exec_program();
+	child = fork();
+	if (child < 0)
+		die(EXIT_SETUP, "fork the program:");
+	if (child == 0)
+		exec_program();
+	if (ptyslave >= 0)
+		close(ptyslave);
+	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
+	/* When PID 1 returns, the kernel kills everything left inside. */
+	_exit(supervise(child, set, -1));
+}
+
+static void
+write_map(const char *file, const char *map)
+{
+	if (write_file_at(AT_FDCWD, file, map) < 0)
+		die(EXIT_SETUP, "write %s:", file);
+}
+
+/* The caller becomes root in a user namespace of its own; setgroups is
+ * denied first, as the kernel requires of an unprivileged gid_map writer
+ * (CVE-2014-8989). */
+static void
+enter_userns(void)
+{
+	char map[64];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER) < 0)
+		die(EXIT_SETUP, "unshare user namespace:");
+	write_map("/proc/self/setgroups", "deny");
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+	write_map("/proc/self/uid_map", map);
+	snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+	write_map("/proc/self/gid_map", map);
+	in_userns = 1;
+}
+
+static struct termios saved_tio;
+static int tio_saved;
+
+static void
+restore_tty(void)
+{
+	if (tio_saved)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
+}
+
+static int
+open_pty(int *master)
+{
+	struct winsize ws;
+	char name[64];
+	int m;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
+	    ptsname_r(m, name, sizeof(name)) != 0)
+		return -1;
+	ptyslave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (ptyslave < 0)
+		return -1;
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+		ioctl(m, TIOCSWINSZ, &ws);
+	*master = m;
+	return 0;
+}
+
+/* Copy between our terminal and the pty until the container is gone;
+ * signals are turned into events by a self-pipe-free ppoll mask. */
+static int
+relay_pty(pid_t child, const sigset_t *set, int master)
+{
+	struct termios raw;
+	struct pollfd pfd[2];
+	struct winsize ws;
+	sigset_t empty;
+	char buf[8192];
+	ssize_t n;
+	int in_open = 1, code = -1, st;
+	struct timespec zero = { 0, 0 };
+	siginfo_t si;
+	pid_t p;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0) {
+		tio_saved = 1;
+		atexit(restore_tty);
+		raw = saved_tio;
+		cfmakeraw(&raw);
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+	}
+	sigemptyset(&empty);
+	for (;;) {
+		pfd[0].fd = in_open ? STDIN_FILENO : -1;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = master;
+		pfd[1].events = POLLIN;
+		n = ppoll(pfd, 2, code >= 0 ? &zero : NULL, &empty);
+		while (sigtimedwait(set, &si, &zero) > 0) {
+			if (si.si_signo == SIGCHLD) {
+				while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+					if (p == child)
+						code = status_code(st);
+			} else if (si.si_signo == SIGWINCH) {
+				if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+					ioctl(master, TIOCSWINSZ, &ws);
+			} else
+				kill(child, si.si_signo);
+		}
+		if (n < 0 && errno != EINTR)
+			break;
+		if (n > 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+			n = read(master, buf, sizeof(buf));
+			if (n <= 0) {
+				if (code >= 0)
+					break;
+				pfd[1].fd = -1;
+			} else if (write(STDOUT_FILENO, buf, (size_t)n) < 0)
+				break;
+			continue;
+		}
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n <= 0)
+				in_open = 0;
+			else if (write(master, buf, (size_t)n) < 0)
+				in_open = 0;
+			continue;
+		}
+		if (code >= 0 && n == 0)
+			break;
+	}
+	restore_tty();
+	if (code < 0)
+		code = supervise(child, set, master);
+	return code;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct stat st;
+	sigset_t set;
+	char err[256];
+	pid_t child;
+	int master = -1, code;
+
+	setprogname(argv[0]);
+	parse_args(argc, argv);
+
+	/* Validate everything before any namespace exists. */
+	if (conf.rootfs == NULL)
+		conf.rootfs = "/";
+	rootfd = open(conf.rootfs, O_PATH | O_CLOEXEC);
+	if (rootfd < 0)
+		die(EXIT_SETUP, "rootfs %s:", conf.rootfs);
+	if (fstat(rootfd, &st) < 0 || !S_ISDIR(st.st_mode))
+		die(EXIT_SETUP, "rootfs %s: not a directory", conf.rootfs);
+	if (strcmp(conf.seccomp, "default") != 0 && strcmp(conf.seccomp, "unconfined") != 0 &&
+	    seccomp_load_file(conf.seccomp, 0, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "seccomp %s: %s", conf.seccomp, err);
+	if (conf.net == NET_JOIN || conf.net == NET_HOST) {
+		const char *p = conf.net == NET_HOST ? "/proc/1/ns/net" : conf.netpath;
+
+		netfd = open(p, O_RDONLY | O_CLOEXEC);
+		if (netfd < 0)
+			die(EXIT_SETUP, "--net %s:", p);
+	}
+	if (conf.tty && !isatty(STDIN_FILENO))
+		conf.tty = 0;
+
+	/* Nothing in this process may be ptraced or dumped by the container
+	 * until exec resets it (CVE-2016-9962). */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (conf.userns)
+		enter_userns();
+	if (conf.tty && open_pty(&master) < 0)
+		die(EXIT_SETUP, "allocate a pty:");
+	if (unshare(CLONE_NEWPID) < 0)
+		die(EXIT_SETUP, "unshare pid namespace:");
+	catch_signals(&set);
+	child = fork();
+	if (child < 0)
+		die(EXIT_SETUP, "fork:");
+	if (child == 0) {
+		if (master >= 0)
+			close(master);
+		/* If the process outside dies, so does the container. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		container_init(&set);
+	}
+	close(rootfd);
+	if (netfd >= 0)
+		close(netfd);
+	if (ptyslave >= 0) {
+		close(ptyslave);
+		ptyslave = -1;
+	}
+	if (master >= 0)
+		code = relay_pty(child, &set, master);
+	else
+		code = supervise(child, &set, -1);
+	return code;
+}

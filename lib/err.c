@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: ISC */
+/* err.c: "cmd: what: why" diagnostics and the dying exec, for cmd/ only. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+const char *progname = "skiff";
+
+void
+setprogname(const char *argv0)
+{
+	const char *p;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	p = strrchr(argv0, '/');
+	progname = p ? p + 1 : argv0;
+}
+
+void
+vwarn(const char *fmt, va_list ap)
+{
+	int saved = errno;
+	char buf[1024];
+	size_t n, flen = strlen(fmt);
+	int k;
+
+	/* Build the line first and write it once, so that lines from the
+	 * processes of one container never interleave. */
+	k = snprintf(buf, sizeof(buf), "%s: ", progname);
+	n = k > 0 ? (size_t)k : 0;
+	k = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	if (k > 0)
+		n += (size_t)k;
+	if (n > sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	if (flen > 0 && fmt[flen - 1] == ':') {
+		k = snprintf(buf + n, sizeof(buf) - n, " %s", strerror(saved));
+		if (k > 0)
+			n += (size_t)k;
+		if (n > sizeof(buf) - 2)
+			n = sizeof(buf) - 2;
+	}
+	buf[n++] = '\n';
+	(void)!write(STDERR_FILENO, buf, n);
+	errno = saved;
+}
+
+void
+warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+void
+die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	_exit(code);
+}
+
+void
+xexecvp(char *const argv[])
+{
+	execvp(argv[0], argv);
+	die(exec_status(errno), "exec %s:", argv[0]);
+}

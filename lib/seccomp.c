@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: ISC */
+/* seccomp.c: Docker's default syscall filter, and filters read from a file. */
+#include <sys/socket.h>
+#include <ctype.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#if AF_VSOCK != AF_ALG + 2
+#error "socket families moved: fix the socket rule"
+#endif
+
+/*
+ * What Docker's default profile leaves denied on x86_64 with its default
+ * capabilities (runtime-facts.md). Every other syscall libseccomp knows is
+ * allowed; syscalls it does not know (newer than it) are denied, as with
+ * Docker's allow-list.
+ */
+static const char *const denied[] = {
+	"_sysctl", "acct", "add_key", "afs_syscall", "bpf", "clock_settime",
+	"clone3", "create_module", "delete_module", "fanotify_init",
+	"finit_module", "fsconfig", "fsmount", "fsopen", "fspick",
+	"get_kernel_syms", "get_mempolicy", "getpmsg", "init_module",
+	"io_uring_enter", "io_uring_register", "io_uring_setup", "ioperm",
+	"iopl", "kcmp", "kexec_file_load", "kexec_load", "keyctl",
+	"lookup_dcookie", "mbind", "migrate_pages", "mount", "mount_setattr",
+	"move_mount", "move_pages", "nfsservctl", "open_by_handle_at",
+	"open_tree", "perf_event_open", "pidfd_getfd", "pivot_root",
+	"process_madvise", "putpmsg", "query_module", "quotactl",
+	"quotactl_fd", "reboot", "request_key", "security", "set_mempolicy",
+	"set_mempolicy_home_node", "setdomainname", "setns", "settimeofday",
+	"swapoff", "swapon", "sysfs", "syslog", "tuxcall", "umount2",
+	"unshare", "uselib", "userfaultfd", "ustat", "vhangup", "vserver",
+};
+
+/* Adding a capability gives back the syscalls it gates, as Docker does. */
+static const struct {
+	int cap;
+	const char *names;
+} gates[] = {
+	{ CAP_SYS_ADMIN, " bpf clone3 fanotify_init fsconfig fsmount fsopen fspick"
+	    " lookup_dcookie mount mount_setattr move_mount open_tree"
+	    " perf_event_open quotactl quotactl_fd setdomainname setns syslog"
+	    " umount2 unshare pivot_root name_to_handle_at open_by_handle_at " },
+	{ CAP_SYS_BOOT, " reboot " },
+	{ CAP_SYS_MODULE, " create_module delete_module finit_module init_module " },
+	{ CAP_SYS_PACCT, " acct " },
+	{ CAP_SYS_PTRACE, " kcmp pidfd_getfd process_madvise process_vm_readv"
+	    " process_vm_writev ptrace " },
+	{ CAP_SYS_RAWIO, " iopl ioperm " },
+	{ CAP_SYS_TIME, " settimeofday stime clock_settime adjtimex clock_adjtime " },
+	{ CAP_SYS_TTY_CONFIG, " vhangup " },
+	{ CAP_SYS_NICE, " get_mempolicy mbind set_mempolicy set_mempolicy_home_node"
+	    " migrate_pages move_pages " },
+	{ CAP_SYSLOG, " syslog " },
+	{ CAP_BPF, " bpf " },
+	{ CAP_PERFMON, " perf_event_open " },
+	{ CAP_DAC_READ_SEARCH, " open_by_handle_at name_to_handle_at " },
+};
+
+static int
+is_denied(const char *name, uint64_t caps)
+{
+	char word[64];
+	size_t i;
+
+	snprintf(word, sizeof(word), " %s ", name);
+	for (i = 0; i < LEN(gates); i++)
+		if ((caps & (1ULL << gates[i].cap)) && strstr(gates[i].names, word))
+			return 0;
+	for (i = 0; i < LEN(denied); i++)
+		if (strcmp(name, denied[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* SCMP_A0() leaves datum_b unset, which -Wextra rightly flags. */
+static struct scmp_arg_cmp
+arg0(enum scmp_compare op, scmp_datum_t a, scmp_datum_t b)
+{
+	struct scmp_arg_cmp c = { .arg = 0, .op = op, .datum_a = a, .datum_b = b };
+
+	return c;
+}
+
+#define NSFLAGS (CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | \
+    CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWCGROUP)
+
+/* One syscall of the default profile: allowed, maybe on conditions. */
+static int
+add_default(scmp_filter_ctx ctx, int nr, const char *name, uint64_t caps)
+{
+	static const scmp_datum_t persona[] = { 0x0, 0x8, 0x20000, 0x20008, 0xffffffff };
+	int admin = (caps & (1ULL << CAP_SYS_ADMIN)) != 0;
+	size_t i;
+	int r;
+
+	if (!admin && strcmp(name, "clone") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    arg0(SCMP_CMP_MASKED_EQ, NSFLAGS, 0));
+	if (!admin && strcmp(name, "clone3") == 0)
+		return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+	if (strcmp(name, "personality") == 0) {
+		for (i = 0; i < LEN(persona); i++)
+			if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+			    arg0(SCMP_CMP_EQ, persona[i], 0))) < 0)
+				return r;
+		return 0;
+	}
+	if (strcmp(name, "socket") == 0) {
+		/* Every family but AF_ALG (38) and AF_VSOCK (40); libseccomp
+		 * takes one comparison per argument and rule, so as ranges. */
+		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    arg0(SCMP_CMP_LT, AF_ALG, 0))) < 0 ||
+		    (r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    arg0(SCMP_CMP_EQ, AF_ALG + 1, 0))) < 0)
+			return r;
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+		    arg0(SCMP_CMP_GT, AF_VSOCK, 0));
+	}
+	if (is_denied(name, caps))
+		return 0;
+	return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+}
+
+static int
+load(scmp_filter_ctx ctx)
+{
+	int r = seccomp_load(ctx);
+
+	seccomp_release(ctx);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
+/* Build and load Docker's default filter for a process holding caps. */
+int
+seccomp_load_default(uint64_t caps)
+{
+	scmp_filter_ctx ctx;
+	char *name;
+	int nr, r;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* A binary tree of syscall numbers: the filter runs on every
+	 * syscall of the container, so its depth matters more than its
+	 * build time. */
+	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	for (nr = 0; nr < 1024; nr++) {
+		name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, nr);
+		if (name == NULL)
+			continue;
+		r = add_default(ctx, nr, name, caps);
+		free(name);
+		if (r < 0) {
+			seccomp_release(ctx);
+			errno = -r;
+			return -1;
+		}
+	}
+	return load(ctx);
+}
+
+static const struct {
+	const char *name;
+	int num;
+} errnames[] = {
+	{ "EPERM", EPERM }, { "ENOSYS", ENOSYS }, { "EACCES", EACCES },
+	{ "EINVAL", EINVAL }, { "ENOENT", ENOENT }, { "EOPNOTSUPP", EOPNOTSUPP },
+};
+
+static int
+parse_action(char **tok, uint32_t *act)
+{
+	long long v;
+	size_t i;
+
+	if (strcmp(tok[0], "allow") == 0)
+		*act = SCMP_ACT_ALLOW;
+	else if (strcmp(tok[0], "kill") == 0)
+		*act = SCMP_ACT_KILL_PROCESS;
+	else if (strcmp(tok[0], "trap") == 0)
+		*act = SCMP_ACT_TRAP;
+	else if (strcmp(tok[0], "log") == 0)
+		*act = SCMP_ACT_LOG;
+	else if (strcmp(tok[0], "errno") == 0) {
+		if (tok[1] == NULL)
+			return -1;
+		for (i = 0; i < LEN(errnames); i++)
+			if (strcmp(tok[1], errnames[i].name) == 0)
+				break;
+		if (i < LEN(errnames))
+			v = errnames[i].num;
+		else if (parse_num(tok[1], 1, 4095, &v) < 0)
+			return -1;
+		*act = SCMP_ACT_ERRNO((uint32_t)v);
+		return 2;
+	} else
+		return -1;
+	return 1;
+}
+
+/*
+ * A filter file: one rule a line, '#' starts a comment.
+ *   default ACTION             what unlisted syscalls get (default: allow)
+ *   ACTION SYSCALL...          what these syscalls get
+ * ACTION is allow, kill, trap, log or "errno E" (a name like EPERM or a
+ * number). On error, err holds "line N: why" and nothing is loaded.
+ */
+int
+seccomp_load_file(const char *path, int load_it, char *err, size_t errlen)
+{
+	char line[4096], *tok[256];
+	scmp_filter_ctx ctx = NULL;
+	uint32_t defact = SCMP_ACT_ALLOW, act;
+	int lineno = 0, r, nr, saved = EINVAL;
+	size_t ntok, i;
+	FILE *f;
+	struct {
+		uint32_t act;
+		int nr;
+	} *rules = NULL;
+	size_t nrules = 0, cap = 0;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *hash;
+
+		lineno++;
+		if ((hash = strchr(line, '#')) != NULL)
+			*hash = '\0';
+		ntok = 0;
+		while (ntok < LEN(tok) - 1 && (tok[ntok] = strtok(p, " \t\r\n")) != NULL) {
+			p = NULL;
+			ntok++;
+		}
+		tok[ntok] = NULL;
+		if (ntok == 0)
+			continue;
+		if (strcmp(tok[0], "default") == 0) {
+			if (ntok < 2 || (r = parse_action(tok + 1, &defact)) < 0 ||
+			    (size_t)r + 1 != ntok) {
+				snprintf(err, errlen, "line %d: bad default action", lineno);
+				goto fail;
+			}
+			continue;
+		}
+		if ((r = parse_action(tok, &act)) < 0) {
+			snprintf(err, errlen, "line %d: unknown action '%s'", lineno, tok[0]);
+			goto fail;
+		}
+		if ((size_t)r == ntok) {
+			snprintf(err, errlen, "line %d: no syscall named", lineno);
+			goto fail;
+		}
+		for (i = (size_t)r; i < ntok; i++) {
+			nr = seccomp_syscall_resolve_name(tok[i]);
+			if (nr == __NR_SCMP_ERROR) {
+				snprintf(err, errlen, "line %d: unknown syscall '%s'", lineno, tok[i]);
+				goto fail;
+			}
+			if (nrules == cap) {
+				void *n = reallocarray(rules, cap ? cap * 2 : 64, sizeof(*rules));
+				if (n == NULL) {
+					snprintf(err, errlen, "%s", strerror(ENOMEM));
+					goto fail;
+				}
+				rules = n;
+				cap = cap ? cap * 2 : 64;
+			}
+			rules[nrules].act = act;
+			rules[nrules].nr = nr;
+			nrules++;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	fclose(f);
+	f = NULL;
+	if (!load_it) {
+		free(rules);
+		return 0;
+	}
+	if ((ctx = seccomp_init(defact)) == NULL) {
+		snprintf(err, errlen, "%s", strerror(ENOMEM));
+		goto fail;
+	}
+	for (i = 0; i < nrules; i++) {
+		if (rules[i].act == defact)
+			continue;
+		if ((r = seccomp_rule_add(ctx, rules[i].act, rules[i].nr, 0)) < 0) {
+			snprintf(err, errlen, "rule %zu: %s", i + 1, strerror(-r));
+			goto fail;
+		}
+	}
+	free(rules);
+	if (load(ctx) < 0) {
+		snprintf(err, errlen, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+fail:
+	if (f != NULL)
+		fclose(f);
+	if (ctx != NULL)
+		seccomp_release(ctx);
+	free(rules);
+	errno = saved;
+	return -1;
+}
