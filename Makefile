@@ -10,9 +10,10 @@ BIN = bin/ns-run
 MAN = man/ns-run.1
 SCRIPTS =
 
-LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
+LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
+	lib/path.o lib/rootfs.o \
 	lib/seccomp.o
-LIBHDR = lib/util.h
+LIBHDR = lib/util.h lib/rootfs.h
 
 all: $(BIN)
 
@@ -38,7 +39,13 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
-test check: all
+# Small static programs the tests put into container root filesystems.
+TESTBIN = tests/out/sysprobe
+tests/out/sysprobe: tests/helpers/sysprobe.c $(DEPS)/.built
+	@mkdir -p tests/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/helpers/sysprobe.c $(LDFLAGS)
+
+test check: all $(TESTBIN)
 	tests/run
 
 bench: all

@@ -84,8 +84,10 @@ int cap_drop_bounding(uint64_t keep);
 int cap_set(uint64_t keep);
 
 /* seccomp.c: Docker's default filter (for a process holding caps), and
- * filters from a file (see ns-run(1)); err gets "line N: why". */
+ * filters read from a file (see ns-run(1)); err gets "line N: why". */
 int seccomp_load_default(uint64_t caps);
-int seccomp_load_file(const char *path, int load_it, char *err, size_t errlen);
+struct seccomp_rules;
+struct seccomp_rules *seccomp_parse_file(const char *path, char *err, size_t errlen);
+int seccomp_load_rules(const struct seccomp_rules *sr);
 
 #endif
