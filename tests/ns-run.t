@@ -100,7 +100,7 @@ ln -s "$TMP/hostdir/p" "$E/proc"
 ln -s ../../../../../../"$TMP/hostdir/d" "$E/dev"
 testcmd "symlinked mountpoints stay inside the rootfs" 0 "1" \
     ns-run --rootfs "$E" -- /bin/sh -c 'cd /proc && echo [1]'
-testcmd "... and the host directories are untouched" 0 "" ls -A "$TMP/hostdir/p" "$TMP/hostdir/d"
+testcmd "... and the host directories are untouched" 0 "0" sh -c 'find "$1" -mindepth 2 | wc -l' sh "$TMP/hostdir"
 
 # --- environment --------------------------------------------------------
 testcmd "--env" 0 "bar" run --env FOO=bar -- /bin/sh -c 'echo $FOO'
@@ -129,10 +129,10 @@ ns-run --rootfs "$R" -- /bin/sh -c 'sleep 100 & sleep 100 & echo ready; wait' >"
 pid=$!
 i=0; while ! grep -q ready "$TMP/kill.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -KILL $pid
-wait $pid
+wait $pid 2>/dev/null
 sleep 0.2
 testcmd "killing ns-run kills the whole container" 0 "0" \
-    sh -c 'ps -eo args | grep -c "^sleep 100$"'
+    sh -c 'ps -eo args | grep -c "^sleep 100$" || true'
 
 # --- user namespace -----------------------------------------------------
 U=$TMP/uroot
