@@ -31,6 +31,15 @@ deps:
 
 $(LIBOBJ): $(LIBHDR) $(DEPS)/.built
 
+# Docker's default seccomp filter, compiled once at build time
+# (contrib/seccomp-gen.c) so ns-run does not build it on every start.
+$(BUILD)/seccomp-gen: contrib/seccomp-gen.c lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LIBHDR) $(DEPS)/.built
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DSECCOMP_NO_PRECOMPILED -o $@ contrib/seccomp-gen.c \
+	    lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LDFLAGS) -lseccomp
+$(BUILD)/seccomp-default.h: $(BUILD)/seccomp-gen
+	$(BUILD)/seccomp-gen >$@.tmp && mv $@.tmp $@
+lib/seccomp.o: $(BUILD)/seccomp-default.h
+
 lib/libutil.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* seccomp.c: Docker's default syscall filter, and filters read from a file. */
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <ctype.h>
 #include <errno.h>
 #include <linux/capability.h>
@@ -12,7 +15,7 @@
 
 #include "util.h"
 
-#if AF_VSOCK != AF_ALG + 2
+#if defined(AF_VSOCK) && defined(AF_ALG) && AF_VSOCK != AF_ALG + 2
 #error "socket families moved: fix the socket rule"
 #endif
 
@@ -142,9 +145,10 @@ load(scmp_filter_ctx ctx)
 	return 0;
 }
 
-/* Build and load Docker's default filter for a process holding caps. */
-int
-seccomp_load_default(uint64_t caps)
+/* Docker's default filter for a process holding caps, as a libseccomp
+ * context; NULL with errno set on failure. */
+static scmp_filter_ctx
+build_default(uint64_t caps)
 {
 	scmp_filter_ctx ctx;
 	char *name;
@@ -152,7 +156,7 @@ seccomp_load_default(uint64_t caps)
 
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
 	/* A binary tree of syscall numbers: the filter runs on every
 	 * syscall of the container, so its depth matters more than its
@@ -167,9 +171,61 @@ seccomp_load_default(uint64_t caps)
 		if (r < 0) {
 			seccomp_release(ctx);
 			errno = -r;
-			return -1;
+			return NULL;
 		}
 	}
+	return ctx;
+}
+
+/* Write the default filter for Docker's capabilities as raw BPF: the build
+ * compiles it into ns-run (see contrib/seccomp-gen.c). */
+int
+seccomp_export_default(int fd)
+{
+	scmp_filter_ctx ctx = build_default(cap_docker_default());
+	int r;
+
+	if (ctx == NULL)
+		return -1;
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef SECCOMP_NO_PRECOMPILED
+/* The default filter for Docker's capabilities, made at build time:
+ * building it with libseccomp costs milliseconds on every start. */
+#include "seccomp-default.h"
+
+static int
+load_precompiled(void)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)LEN(seccomp_default_filter),
+		.filter = (struct sock_filter *)seccomp_default_filter,
+	};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+#endif
+
+/* Build and load Docker's default filter for a process holding caps.
+ * Needs no_new_privs or CAP_SYS_ADMIN. */
+int
+seccomp_load_default(uint64_t caps)
+{
+	scmp_filter_ctx ctx;
+
+#ifndef SECCOMP_NO_PRECOMPILED
+	if (caps == cap_docker_default())
+		return load_precompiled();
+#endif
+	if ((ctx = build_default(caps)) == NULL)
+		return -1;
 	return load(ctx);
 }
 

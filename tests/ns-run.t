@@ -130,7 +130,8 @@ pid=$!
 i=0; while ! grep -q ready "$TMP/kill.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -KILL $pid
 wait $pid 2>/dev/null
-sleep 0.2
+# The kernel kills the namespace's processes asynchronously.
+i=0; while ps -eo args | grep -q "^sleep 100$" && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
 testcmd "killing ns-run kills the whole container" 0 "0" \
     sh -c 'ps -eo args | grep -c "^sleep 100$" || true'
 
