@@ -253,17 +253,11 @@ parse_args(int argc, char *argv[])
 
 /* ---- the container ----------------------------------------------- */
 
-/* New namespaces, then the root filesystem (lib/rootfs.c). */
+/* The namespaces other than PID's, which the process outside made. */
 static void
-setup_container(void)
+enter_namespaces(void)
 {
 	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-	struct rootfs_opts ro = {
-		.path = conf.rootfs, .readonly = conf.readonly,
-		.privileged = conf.privileged, .in_userns = in_userns,
-		.ptyname = ptyslave >= 0 ? ptyname : NULL,
-	};
-	char err[512];
 
 	if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0)
 		die(EXIT_SETUP, "join network namespace %s:",
@@ -278,6 +272,19 @@ setup_container(void)
 		die(EXIT_SETUP, "bring lo up:");
 	if (conf.hostname && sethostname(conf.hostname, strlen(conf.hostname)) < 0)
 		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
+}
+
+/* The root filesystem (lib/rootfs.c). */
+static void
+enter_rootfs(void)
+{
+	struct rootfs_opts ro = {
+		.path = conf.rootfs, .readonly = conf.readonly,
+		.privileged = conf.privileged, .in_userns = in_userns,
+		.ptyname = ptyslave >= 0 ? ptyname : NULL,
+	};
+	char err[512];
+
 	if (rootfs_enter(&ro, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
 }
@@ -529,23 +536,126 @@ supervise(pid_t child, const sigset_t *set, int master)
 	}
 }
 
+#if defined(__x86_64__)
+/*
+ * The idle PID 1, kept small. After the fork the init needs nothing of
+ * ns-run but a loop around four syscalls, so that loop lives on a page of
+ * its own, calls the kernel directly, and starts by unmapping the rest of
+ * the binary's text and read-only data: an idle container's PID 1 then
+ * holds its stack, its data and this one page, not the 170 kB that the
+ * kernel's fault-around maps in for the setup code. Nothing here may call
+ * into libc or touch read-only data.
+ */
+#define LEAN __attribute__((section(".text.ns_run_pid1"), aligned(4096), noinline, \
+    __noreturn__, optimize("no-stack-protector", "no-tree-loop-distribute-patterns")))
+
+static inline __attribute__((always_inline)) long
+sys4(long n, long a, long b, long c, long d)
+{
+	long r;
+	register long r10 __asm__("r10") = d;
+
+	__asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c),
+	    "r"(r10) : "rcx", "r11", "memory");
+	return r;
+}
+
+struct span {
+	unsigned long start, len;
+};
+
+static void LEAN
+lean_pid1(pid_t child, const sigset_t *set, const struct span *unmap, int nunmap)
+{
+	siginfo_t si;
+	long sig, p;
+	int i, st, code = -1;
+
+	for (i = 0; i < nunmap; i++)
+		sys4(SYS_munmap, (long)unmap[i].start, (long)unmap[i].len, 0, 0);
+	for (;;) {
+		sig = sys4(SYS_rt_sigtimedwait, (long)set, (long)&si, 0, NSIG / 8);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			sys4(SYS_kill, child, sig, 0, 0);
+			continue;
+		}
+		while ((p = sys4(SYS_wait4, -1, (long)&st, WNOHANG, 0)) > 0)
+			if (p == child)
+				code = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f);
+		if (code >= 0)
+			sys4(SYS_exit_group, code, 0, 0, 0);
+	}
+}
+
+/* The read-only, file-backed mappings of our own binary, minus the page
+ * holding lean_pid1: what PID 1 can give back. */
+static int
+unmappable(struct span *out, int max)
+{
+	unsigned long keep = (unsigned long)(void *)lean_pid1, a, b, ino;
+	char line[512], perms[8];
+	int n = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return 0;
+	while (n + 2 <= max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) != 4 ||
+		    ino == 0 || strchr(perms, 'w') != NULL)
+			continue;
+		if (keep >= a && keep < b) {
+			if (keep > a)
+				out[n++] = (struct span){ a, keep - a };
+			if (keep + 4096 < b)
+				out[n++] = (struct span){ keep + 4096, b - keep - 4096 };
+		} else
+			out[n++] = (struct span){ a, b - a };
+	}
+	fclose(f);
+	return n;
+}
+#endif
+
+/*
+ * PID 1 of the container. It makes the namespaces, then leaves the root
+ * filesystem to the program's process: pivot_root moves every process of
+ * the mount namespace whose root and cwd are the old root, so PID 1 ends
+ * up inside too, without having run (and kept resident) the setup code.
+ * That keeps an idle container's PID 1 small.
+ */
 static noreturn void
 container_init(const sigset_t *set)
 {
 	pid_t child;
 
-	setup_container();
-	if (conf.noinit)
+	enter_namespaces();
+	if (conf.noinit) {
+		enter_rootfs();
 		exec_program();
+	}
+	if (chdir("/") < 0)
+		die(EXIT_SETUP, "chdir /:");
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
-	if (child == 0)
+	if (child == 0) {
+		enter_rootfs();
 		exec_program();
+	}
 	if (ptyslave >= 0)
 		close(ptyslave);
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
-	/* When PID 1 returns, the kernel kills everything left inside. */
+	/* When PID 1 exits, the kernel kills everything left inside. */
+#if defined(__x86_64__)
+	{
+		struct span spans[16];
+		int n = unmappable(spans, LEN(spans));
+
+		lean_pid1(child, set, spans, n);
+	}
+#endif
 	_exit(supervise(child, set, -1));
 }
 
