@@ -81,7 +81,7 @@ testcmd "/dev nodes are the right devices" 0 "1,3 1,5 1,7 1,8 1,9 5,0" \
 mkdir -p "$R/dev/evil"; ln -s /etc/shadow "$R/dev/evil/link"
 testcmd "the image's /dev is never used" 0 "gone" run -- /bin/sh -c 'test -e /dev/evil || echo gone'
 testcmd "only fds 0 1 2 reach the program" 0 "0 1 2" \
-    sh -c 'exec 5</etc/passwd 7>/dev/null; ns-run --rootfs "$1" -- /bin/sh -c "ls /proc/\$\$/fd | xargs"' sh "$R"
+    sh -c 'exec 5</etc/passwd 7>/dev/null; ns-run --rootfs "$1" -- sysprobe fds' sh "$R"
 testcmd "--read-only root" 0 "ro rw" \
     run --read-only -- /bin/sh -c '(touch /x 2>/dev/null && echo rw || echo ro; touch /dev/shm/x && echo rw) | xargs'
 testcmd "root is writable by default" 0 "rw" run -- /bin/sh -c 'touch /x && echo rw'

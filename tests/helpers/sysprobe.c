@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: ISC */
 /* sysprobe: call syscalls with harmless arguments and print the errno each
  * returns ("ok" on success), so tests can see what a seccomp filter
- * denies. Usage: sysprobe NAME... */
+ * denies; "fds" lists the open descriptors. Usage: sysprobe NAME... */
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -67,7 +68,20 @@ main(int argc, char *argv[])
 	size_t k;
 
 	for (i = 1; i < argc; i++) {
-		long r = call(argv[i]);
+		long r;
+
+		if (!strcmp(argv[i], "fds")) {	/* the open descriptors, as exec left them */
+			int fd, first = 1;
+
+			for (fd = 0; fd < 4096; fd++)
+				if (fcntl(fd, F_GETFD) >= 0) {
+					printf(first ? "%d" : " %d", fd);
+					first = 0;
+				}
+			printf("\n");
+			continue;
+		}
+		r = call(argv[i]);
 
 		if (r == -2 && errno == ENOTSUP) {
 			printf("%s unknown\n", argv[i]);
