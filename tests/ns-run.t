@@ -120,14 +120,14 @@ testcmd "an orphaned grandchild is reaped" 0 "0" \
 ns-run --rootfs "$R" -- /bin/sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done' \
     >"$TMP/sig.out" 2>&1 &
 pid=$!
-i=0; while ! grep -q ready "$TMP/sig.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+i=0; while ! grep -qs ready "$TMP/sig.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -TERM $pid
 wait $pid; rc=$?
 testcmd "SIGTERM is forwarded to the program" 0 "3 got TERM" \
     sh -c 'echo $1 $(grep got "$2")' sh $rc "$TMP/sig.out"
 ns-run --rootfs "$R" -- /bin/sh -c 'sleep 100 & sleep 100 & echo ready; wait' >"$TMP/kill.out" 2>&1 &
 pid=$!
-i=0; while ! grep -q ready "$TMP/kill.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+i=0; while ! grep -qs ready "$TMP/kill.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -KILL $pid
 wait $pid 2>/dev/null
 # The kernel kills the namespace's processes asynchronously.
