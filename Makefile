@@ -8,14 +8,14 @@ include config.mk
 CMDS = ns-run
 BIN = bin/ns-run
 MAN = man/ns-run.1
-SCRIPTS =
+SCRIPTS = bin/skiff-check
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
 	lib/seccomp.o
 LIBHDR = lib/util.h lib/rootfs.h
 
-all: $(BIN)
+all: $(BIN) $(SCRIPTS)
 
 # The libraries, rebuilt with musl when missing or when deps.sh changes;
 # `make deps` re-checks the Debian source versions and rebuilds what moved.
@@ -54,6 +54,12 @@ tests/out/sysprobe: tests/helpers/sysprobe.c $(DEPS)/.built
 	@mkdir -p tests/out
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/helpers/sysprobe.c $(LDFLAGS)
 
+# The shell parts of the toolkit: checked for syntax, copied as they are.
+bin/skiff-check: cmd/skiff-check.sh
+	@mkdir -p bin
+	sh -n cmd/skiff-check.sh
+	cp cmd/skiff-check.sh $@ && chmod 755 $@
+
 test check: all $(TESTBIN)
 	tests/run
 
@@ -78,7 +84,7 @@ install: all
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
-	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff-check; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a
