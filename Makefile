@@ -8,7 +8,7 @@ include config.mk
 CMDS = ns-run
 BIN = bin/ns-run
 MAN = man/ns-run.1
-SCRIPTS = bin/skiff-check
+SCRIPTS = bin/skiff bin/skiff-check
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
@@ -55,6 +55,11 @@ tests/out/sysprobe: tests/helpers/sysprobe.c $(DEPS)/.built
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/helpers/sysprobe.c $(LDFLAGS)
 
 # The shell parts of the toolkit: checked for syntax, copied as they are.
+bin/skiff: cmd/skiff.sh
+	@mkdir -p bin
+	sh -n cmd/skiff.sh
+	cp cmd/skiff.sh $@ && chmod 755 $@
+
 bin/skiff-check: cmd/skiff-check.sh
 	@mkdir -p bin
 	sh -n cmd/skiff-check.sh
@@ -84,7 +89,7 @@ install: all
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
-	for c in $(CMDS) skiff-check; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff skiff-check; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a
