@@ -5,15 +5,15 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run yaml-flat
+BIN = bin/ns-run bin/yaml-flat
+MAN = man/ns-run.1 man/yaml-flat.1
 SCRIPTS = bin/skiff bin/skiff-check
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
-	lib/seccomp.o
-LIBHDR = lib/util.h lib/rootfs.h
+	lib/seccomp.o lib/yamlflat.o
+LIBHDR = lib/util.h lib/rootfs.h lib/yamlflat.h
 
 all: $(BIN) $(SCRIPTS)
 
@@ -64,6 +64,10 @@ bin/skiff-check: cmd/skiff-check.sh
 	@mkdir -p bin
 	sh -n cmd/skiff-check.sh
 	cp cmd/skiff-check.sh $@ && chmod 755 $@
+
+bin/yaml-flat: cmd/yaml-flat.c lib/libutil.a lib/yamlflat.h $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/yaml-flat.c lib/libutil.a $(LDFLAGS) -lyaml
 
 test check: all $(TESTBIN)
 	tests/run
