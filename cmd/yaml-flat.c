@@ -53,7 +53,7 @@ main(int argc, char *argv[])
 {
 	const char *file = "-";
 	char err[256], *help;
-	unsigned char *buf;
+	unsigned char *buf, *grown;
 	size_t len = 0, cap = 65536;
 	ssize_t n;
 	int c, fd;
@@ -101,8 +101,9 @@ main(int argc, char *argv[])
 			if (cap >= MAXINPUT)
 				die(1, "%s: larger than %d MiB", file, MAXINPUT >> 20);
 			cap *= 2;
-			if ((buf = realloc(buf, cap)) == NULL)
+			if ((grown = realloc(buf, cap)) == NULL)
 				die(1, "%s:", file);
+			buf = grown;
 		}
 	}
 	if (yaml_flatten(buf, len, emit, stdout, err, sizeof(err)) < 0) {
