@@ -60,13 +60,19 @@ load() {
 	# shellcheck disable=SC1091
 	. "$C/config"
 	[ -f "$C/state" ] && . "$C/state"
-	: "${Status:=created}" "${Pid:=}" "${ExitCode:=}" "${StartedAt:=}" "${FinishedAt:=}"
+	: "${Status:=created}" "${Pid:=}" "${PidStart:=}" "${ExitCode:=}" "${StartedAt:=}" "${FinishedAt:=}"
 }
 
-# alive PID: the process runs and is ours (not a recycled pid).
+# The kernel's start time of a process (clock ticks since boot): with the
+# pid it names one process, never a recycled pid.
+starttime() {
+	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+}
+
+# alive PID: the process runs and is the one recorded.
 alive() {
-	[ -n "$1" ] && kill -0 "$1" 2>/dev/null && [ -r "/proc/$1/cmdline" ] || return 1
-	[ -z "${StartedAt:-}" ] || [ "$(stat -c %Y "/proc/$1" 2>/dev/null || echo 0)" -ge "$(date -d "$StartedAt" +%s 2>/dev/null || echo 0)" ]
+	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
+	[ -z "${PidStart:-}" ] || [ "$(starttime "$1")" = "$PidStart" ]
 }
 
 # The state a container is really in: a "running" whose process is gone
@@ -261,7 +267,7 @@ cmd_run() {
 	add chain -- ns-run --rootfs "$root" --net "$netmode" --hostname "$hostname" --clear-env
 	chain="$chain $ns"
 	[ $readonly = 1 ] && add chain --read-only
-	[ $tty = 1 ] && [ $detach = 0 ] && add chain --tty
+	[ $tty = 1 ] && [ $detach = 0 ] && { add chain --tty; interactive=1; }
 	eval "set -- $Env"
 	for e in "$@"; do add chain --env "$e"; done
 	eval "set -- $envs"
@@ -277,7 +283,7 @@ cmd_run() {
 		printf 'Id=%s\nName=%s\nImage=%s\nCreated=%s\n' "$(q "$id")" "$(q "$name")" "$(q "$image")" "$(q "$(now)")"
 		printf 'Cmd=%s\nPorts=%s\nNetwork=%s\nRestart=%s\nAutoRemove=%s\n' \
 		    "$(q "$argv")" "$(q "$ports")" "$(q "$network")" "$(q "$restart")" "$rm"
-		printf 'Chain=%s\n' "$(q "$chain")"
+		printf 'Chain=%s\nInteractive=%s\n' "$(q "$chain")" "$interactive"
 	} >"$C/config"
 	: >"$C/log"
 
@@ -307,10 +313,12 @@ after_exit() {
 	rm -f "$C/ip"
 }
 
+# Status last: whoever sees "running" also finds the pid.
 record_start() {
-	setkv "$C/state" Status running
 	setkv "$C/state" Pid "$1"
+	setkv "$C/state" PidStart "$(starttime "$1")"
 	setkv "$C/state" StartedAt "$(now)"
+	setkv "$C/state" Status running
 }
 
 record_exit() {
@@ -325,7 +333,14 @@ run_foreground() {
 	# A trap with a command, unlike an ignored signal, is not inherited:
 	# the chain gets ^C and forwards it into the container.
 	trap ':' INT TERM HUP
-	"$@" &
+	# An asynchronous command's stdin is /dev/null unless redirected (and
+	# dash ignores "0<&0"): with -i the container reads ours, via fd 3.
+	if [ "$Interactive" = 1 ]; then
+		exec 3<&0
+		"$@" <&3 3<&- &
+	else
+		"$@" </dev/null &
+	fi
 	pid=$!
 	record_start "$pid"
 	while :; do
@@ -403,7 +418,7 @@ cmd_ps() {
 	[ -d "$CT" ] || return 0
 	for d in "$CT"/*/; do
 		[ -f "$d/config" ] || continue
-		( Status="" Pid="" ExitCode="" StartedAt="" FinishedAt=""
+		( Status="" Pid="" PidStart="" ExitCode="" StartedAt="" FinishedAt=""
 		load "$(basename "$d")"
 		st=$(status_of)
 		[ $all = 1 ] || [ "$st" = running ] || exit 0
