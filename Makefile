@@ -7,7 +7,7 @@ include config.mk
 
 CMDS = ns-run yaml-flat
 BIN = bin/ns-run bin/yaml-flat
-MAN = man/ns-run.1 man/yaml-flat.1
+MAN = man/ns-run.1 man/yaml-flat.1 man/skiff.1 man/skiff-check.1
 SCRIPTS = bin/skiff bin/skiff-check
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
