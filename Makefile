@@ -5,10 +5,10 @@
 
 include config.mk
 
-CMDS = ns-run yaml-flat
-BIN = bin/ns-run bin/yaml-flat
+CMDS = ns-run skiff-probe yaml-flat
+BIN = bin/ns-run bin/skiff-probe bin/yaml-flat
 MAN = man/ns-run.1 man/yaml-flat.1 man/skiff.1 man/skiff-check.1
-SCRIPTS = bin/skiff bin/skiff-check
+SCRIPTS = bin/skiff bin/skiff-check bin/skiff-kube
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
@@ -60,10 +60,19 @@ bin/skiff: cmd/skiff.sh
 	sh -n cmd/skiff.sh
 	cp cmd/skiff.sh $@ && chmod 755 $@
 
+bin/skiff-kube: cmd/skiff-kube.sh
+	@mkdir -p bin
+	sh -n cmd/skiff-kube.sh
+	cp cmd/skiff-kube.sh $@ && chmod 755 $@
+
 bin/skiff-check: cmd/skiff-check.sh
 	@mkdir -p bin
 	sh -n cmd/skiff-check.sh
 	cp cmd/skiff-check.sh $@ && chmod 755 $@
+
+bin/skiff-probe: cmd/skiff-probe.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/skiff-probe.c lib/libutil.a $(LDFLAGS)
 
 bin/yaml-flat: cmd/yaml-flat.c lib/libutil.a lib/yamlflat.h $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
@@ -93,7 +102,7 @@ install: all
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
-	for c in $(CMDS) skiff skiff-check; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a

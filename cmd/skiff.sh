@@ -102,7 +102,8 @@ needs_value() {
 	case $1 in
 	--name|-p|--publish|-v|--volume|--tmpfs|-e|--env|--env-file|-w|--workdir|\
 	-u|--user|-m|--memory|--cpus|--pids-limit|--network|--net|-h|--hostname|\
-	--cap-add|--cap-drop|--entrypoint|--restart|--memory-swap|--ip) return 0 ;;
+	--cap-add|--cap-drop|--entrypoint|--restart|--memory-swap|--ip|-l|--label|\
+	--dns|--dns-search|--dns-option) return 0 ;;
 	esac
 	return 1
 }
@@ -110,7 +111,7 @@ needs_value() {
 cmd_run() {
 	detach=0 rm=0 name="" tty=0 interactive=0 readonly=0 restart=no
 	entrypoint="" entrypoint_set=0 network=skiff0 hostname="" workdir="" user=""
-	cg="" nb="" vm="" ns="" envs="" ports="" volumes=""
+	cg="" nb="" vm="" ns="" envs="" ports="" volumes="" labels="" dns="" search="" dnsopt=""
 	while [ $# -gt 0 ]; do
 		opt=$1 val=""
 		case $opt in
@@ -170,6 +171,16 @@ cmd_run() {
 		--pids-limit) add cg --pids "$val" ;;
 		--network|--net) network=$val ;;
 		--ip) add nb --ip "$val" ;;
+		-l|--label)
+			case $val in
+			[a-zA-Z0-9]*=*) labels="$labels$(printf 'Label_%s\n' "$val")
+" ;;
+			*) die 125 "--label $val: expected KEY=VALUE" ;;
+			esac ;;
+		--dns) dns="$dns$(printf 'nameserver %s' "$val")
+" ;;
+		--dns-search) search="$search $val" ;;
+		--dns-option) dnsopt="$dnsopt $val" ;;
 		-h|--hostname) hostname=$val ;;
 		--cap-add) add ns --cap-add "$val" ;;
 		--cap-drop) add ns --cap-drop "$val" ;;
@@ -227,9 +238,25 @@ cmd_run() {
 	# The files docker binds into every container.
 	printf '%s\n' "$hostname" >"$C/hostname"
 	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$C/hosts"
-	if [ -f "$SKIFF_RUN/resolv.conf" ]; then cp "$SKIFF_RUN/resolv.conf" "$C/resolv.conf"
-	else grep -v '^nameserver 127\.' /etc/resolv.conf 2>/dev/null >"$C/resolv.conf" || : >"$C/resolv.conf"
-	fi
+	# The host's resolver, less loopback servers a container cannot reach;
+	# --dns, --dns-search and --dns-option as docker takes them.
+	{
+		# With the cluster DNS running, containers on its network use it.
+		cluster=$SKIFF_RUN/kube/resolv.conf
+		[ "$network" = "$(cat "$SKIFF_RUN/kube/network" 2>/dev/null)" ] || cluster=/nonexistent
+		if [ -n "$dns" ]; then printf '%s' "$dns"
+		elif [ -f "$cluster" ]; then grep '^nameserver' "$cluster"
+		else grep '^nameserver' /etc/resolv.conf 2>/dev/null | grep -v '^nameserver 127\.'
+		fi
+		if [ -n "$search" ]; then echo "search$search"
+		elif [ -f "$cluster" ]; then grep '^search' "$cluster"
+		else grep '^search' /etc/resolv.conf 2>/dev/null
+		fi
+		if [ -n "$dnsopt" ]; then echo "options$dnsopt"
+		elif [ -f "$cluster" ]; then grep '^options' "$cluster"
+		fi
+	} >"$C/resolv.conf"
+	printf '%s' "$labels" >"$C/labels"
 
 	# The chain, link by link.
 	chain=""
@@ -640,8 +667,16 @@ containers:
 storage and networks:
   volume     create|ls|inspect|rm named volumes
   network    create|ls|inspect|rm networks
+deployments (Kubernetes YAML, see skiff-kube):
+  apply      create or update Deployments and Services from -f FILE
+  get        deployments|pods|services|endpoints|nodes [-o wide|yaml|json] [-l k=v]
+  scale      deployment/NAME --replicas=N
+  delete     -f FILE | deployment/NAME | service/NAME
+  rollout    restart|status deployment/NAME
+  describe   deployment/NAME | service/NAME | pod/NAME
 host:
   check      can this host run skiff?
+  cluster-info, ip   where the cluster's services are
   version    print the version
 
 Each command takes --help. See skiff(1).
@@ -663,6 +698,7 @@ volume) cmd_volume "$@" ;;
 network) cmd_network "$@" ;;
 gc) cmd_gc "$@" ;;
 check) exec skiff-check "$@" ;;
+apply|get|scale|delete|rollout|describe|cluster-info|ip) exec skiff-kube "$verb" "$@" ;;
 __supervise) cmd___supervise "$@" ;;
 version|--version) echo "skiff $VERSION" ;;
 help|--help|-h) usage ;;
