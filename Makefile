@@ -10,9 +10,10 @@ BIN = bin/ns-run bin/vol-mount
 MAN = man/ns-run.1 man/vol-mount.1
 SCRIPTS =
 
-LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
+LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
+	lib/path.o lib/rootfs.o \
 	lib/seccomp.o lib/mountops.o
-LIBHDR = lib/util.h
+LIBHDR = lib/util.h lib/rootfs.h
 
 all: $(BIN)
 
@@ -30,6 +31,15 @@ deps:
 
 $(LIBOBJ): $(LIBHDR) $(DEPS)/.built
 
+# Docker's default seccomp filter, compiled once at build time
+# (contrib/seccomp-gen.c) so ns-run does not build it on every start.
+$(BUILD)/seccomp-gen: contrib/seccomp-gen.c lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LIBHDR) $(DEPS)/.built
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DSECCOMP_NO_PRECOMPILED -o $@ contrib/seccomp-gen.c \
+	    lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LDFLAGS) -lseccomp
+$(BUILD)/seccomp-default.h: $(BUILD)/seccomp-gen
+	$(BUILD)/seccomp-gen >$@.tmp && mv $@.tmp $@
+lib/seccomp.o: $(BUILD)/seccomp-default.h
+
 lib/libutil.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
@@ -43,7 +53,13 @@ bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.b
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/vol-mount.c lib/libutil.a $(LDFLAGS)
 
-test check: all
+# Small static programs the tests put into container root filesystems.
+TESTBIN = tests/out/sysprobe
+tests/out/sysprobe: tests/helpers/sysprobe.c $(DEPS)/.built
+	@mkdir -p tests/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/helpers/sysprobe.c $(LDFLAGS)
+
+test check: all $(TESTBIN)
 	tests/run
 
 bench: all
