@@ -12,7 +12,7 @@ SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
-	lib/seccomp.o lib/mountops.o
+	lib/seccomp.o lib/mountops.o lib/flatten.o
 LIBHDR = lib/util.h lib/rootfs.h
 
 all: $(BIN)
@@ -48,7 +48,7 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
-lib/mountops.o: lib/mountops.h
+lib/mountops.o lib/flatten.o: lib/mountops.h
 bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/vol-mount.c lib/libutil.a $(LDFLAGS)

@@ -320,26 +320,110 @@ mount_overlay(int dirfd)
 	return r;
 }
 
+/* Marks an upper dir filled by the copy fallback: it holds the whole
+ * root, so it is bound as it is, never again put over the layers. */
+#define FLATMARK "skiff-flat"
+
+static int
+flat_upper(void)
+{
+	int fd = xopen("--work", conf.work, O_PATH | O_DIRECTORY), r;
+
+	r = faccessat(fd, FLATMARK, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	close(fd);
+	return r;
+}
+
+static int
+dir_empty(int fd)
+{
+	struct dirent *e;
+	int n = 0, d = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *dir;
+
+	if (d < 0 || (dir = fdopendir(d)) == NULL)
+		die(EXIT_SETUP, "read --upper %s:", conf.upper);
+	while ((e = readdir(dir)) != NULL)
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			n++;
+	closedir(dir);
+	return n == 0;
+}
+
+/* The layers, bottom first, copied onto the tree at dstfd. */
+static int
+copy_layers(int dstfd, const char **failed)
+{
+	size_t i;
+	int fd, saved;
+
+	for (i = conf.nlowers; i-- > 0;) {
+		*failed = conf.lowers[i];
+		fd = open(conf.lowers[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		if (layer_apply(fd, dstfd) < 0) {
+			saved = errno;
+			close(fd);
+			errno = saved;
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 /*
- * The fallback where overlayfs cannot be used (no overlay module, an upper
- * on a filesystem overlay refuses, --no-overlay): one layer and no upper is
- * exactly a read-only bind of it. More layers would need a copy, which is
- * not done: that is refused, naming the reason.
+ * Where overlayfs cannot be used (no overlay in the kernel, an upper it
+ * refuses, --no-overlay): one layer without an upper is bound read-only;
+ * several are copied into a tmpfs made read-only; with an upper they are
+ * copied into it once, and it is bound read-write. See vol-mount(1).
  */
 static void
 fallback_root(int dirfd, int err)
 {
-	if (conf.upper || conf.nlowers > 1) {
-		errno = err;
-		die(EXIT_SETUP, "overlay on %s: %s; the fallback takes one --lower and no --upper",
-		    conf.root, err ? strerror(err) : "--no-overlay");
+	const char *failed = NULL;
+	int fd, wfd, saved;
+
+	if (err)
+		warn("overlay on %s: %s; using the copy fallback", conf.root, strerror(err));
+	if (conf.upper) {
+		fd = xopen("--upper", conf.upper, O_RDONLY | O_DIRECTORY);
+		if (!flat_upper()) {
+			if (!dir_empty(fd))
+				die(EXIT_SETUP, "--upper %s: not empty, and not made by the fallback"
+				    " (used by overlayfs before?)", conf.upper);
+			wfd = xopen("--work", conf.work, O_PATH | O_DIRECTORY);
+			if (copy_layers(fd, &failed) < 0) {
+				saved = errno;
+				dir_clear(fd);
+				errno = saved;
+				die(EXIT_SETUP, "--lower %s: copy into --upper %s:", failed, conf.upper);
+			}
+			saved = openat(wfd, FLATMARK, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+			if (saved < 0)
+				die(EXIT_SETUP, "--work %s: mark the copied upper:", conf.work);
+			close(saved);
+			close(wfd);
+		}
+		xmount(fdname(fd), dirfd, NULL, MS_BIND | MS_REC, NULL, "bind --upper on the root");
+		close(fd);
+		return;
 	}
-	rootfd = xopen("--lower", conf.lowers[0], O_PATH | O_DIRECTORY);
-	xmount(fdname(rootfd), dirfd, NULL, MS_BIND | MS_REC, NULL, "bind the layer as the root");
-	close(rootfd);
-	rootfd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
-	set_attrs(rootfd, 1, 1, 0, 0, conf.root);
-	close(rootfd);
+	if (conf.nlowers == 1) {
+		fd = xopen("--lower", conf.lowers[0], O_PATH | O_DIRECTORY);
+		xmount(fdname(fd), dirfd, NULL, MS_BIND | MS_REC, NULL, "bind the layer as the root");
+		close(fd);
+	} else {
+		xmount("tmpfs", dirfd, "tmpfs", 0, "mode=755", "tmpfs for the root");
+		fd = xopen("--root", conf.root, O_RDONLY | O_DIRECTORY);
+		if (copy_layers(fd, &failed) < 0)
+			die(EXIT_SETUP, "--lower %s: copy into a tmpfs:", failed);
+		close(fd);
+	}
+	fd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
+	set_attrs(fd, 1, 1, 0, 0, conf.root);
+	close(fd);
 }
 
 static void
@@ -356,7 +440,7 @@ setup_root(void)
 		goto done;
 	dirfd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
 	if (conf.nlowers) {
-		if (conf.no_overlay)
+		if (conf.no_overlay || (conf.upper && flat_upper()))
 			fallback_root(dirfd, 0);
 		else if (mount_overlay(dirfd) < 0) {
 			if (errno == ENODEV || errno == EINVAL || errno == EOPNOTSUPP ||

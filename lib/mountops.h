@@ -53,6 +53,11 @@ int vol_remove(int store, const char *name, int force);
  * symlink and never crossing into another mount. */
 int rm_tree_at(int dirfd, const char *name);
 
+/* flatten.c: copy a layer onto a tree as overlayfs would show it
+ * (whiteouts delete, opaque directories replace); the overlay fallback. */
+int layer_apply(int srcfd, int dstfd);
+int dir_clear(int dirfd);
+
 /* The mount flags a bind remount must keep (locked in a user namespace). */
 unsigned long mop_locked_flags(int fd);
 

@@ -146,10 +146,15 @@ echo lower2 >"$L2/etc/motd"; echo gone >"$L2/etc/old"
 echo lower1 >"$L1/etc/motd"
 # A whiteout in the top layer hides the lower's file, as img-unpack leaves it.
 mknod "$L1/etc/hidden" c 0 0; echo hidden >"$L2/etc/hidden"
+# An opaque directory in the top layer hides the lower's whole directory.
+mkdir -p "$L1/opq" "$L2/opq"; echo below >"$L2/opq/below"; echo above >"$L1/opq/above"
+setfattr -n trusted.overlay.opaque -v y "$L1/opq"
 ovl() { vol-mount --root "$O" --lower "$L1:$L2" --upper "$U" --work "$W" "$@"; }
+view='cat /etc/motd; [ -e /etc/hidden ] || echo no hidden; ls /opq'
 testcmd "overlay: the top layer wins, whiteouts hide" 0 "lower1
-no hidden" \
-    ovl -- ns-run --rootfs "$O" -- /bin/sh -c 'cat /etc/motd; [ -e /etc/hidden ] || echo no hidden'
+no hidden
+above" \
+    ovl -- ns-run --rootfs "$O" -- /bin/sh -c "$view"
 testcmd "overlay: writes and deletes" 0 "" \
     ovl -- ns-run --rootfs "$O" -- /bin/sh -c 'echo new >/etc/new && rm /etc/old && echo changed >/etc/motd'
 ok "overlay: the write landed in the upper dir" grep -qx new "$U/etc/new"
@@ -173,10 +178,34 @@ testerr "overlay: --lower without --root" 125 'vol-mount: --lower needs --root' 
     vol-mount --lower "$L1" -- true
 testerr "overlay: a missing layer" 125 "vol-mount: --lower $TMP/nope: No such file" \
     vol-mount --root "$O" --lower "$L1:$TMP/nope" -- true
-testcmd "fallback (--no-overlay): one layer is a read-only bind" 0 "lower2
+
+# The fallback, forced with --no-overlay.
+testcmd "fallback: one layer is a read-only bind" 0 "lower2
 ro" \
     vol-mount --root "$O" --lower "$L2" --no-overlay -- ns-run --rootfs "$O" -- \
     /bin/sh -c 'cat /etc/motd; echo x >/x 2>/dev/null || echo ro'
+testcmd "fallback: layers copied into a tmpfs, whiteouts and opaque dirs applied" 0 "lower1
+no hidden
+above
+tmpfs ro" \
+    vol-mount --root "$O" --lower "$L1:$L2" --no-overlay -- ns-run --rootfs "$O" -- \
+    /bin/sh -c "$view; echo \$(stat -f -c %T /) \$(echo x 2>/dev/null >/x || echo ro)"
+FU=$TMP/fup FW=$TMP/fwork
+mkdir -p "$FU" "$FW"
+fovl() { vol-mount --root "$O" --lower "$L1:$L2" --upper "$FU" --work "$FW" "$@"; }
+testcmd "fallback with --upper: the layers, writable" 0 "lower1
+no hidden
+above" \
+    fovl --no-overlay -- ns-run --rootfs "$O" -- /bin/sh -c "$view; echo new >/etc/new; rm /etc/old"
+ok "fallback with --upper: the copy and the writes are in the upper dir" \
+    sh -c "grep -qx new '$FU/etc/new' && [ ! -e '$FU/etc/old' ] && [ -x '$FU/bin/busybox' ] && [ -e '$FW/skiff-flat' ]"
+ok "fallback with --upper: the lowers untouched" \
+    sh -c "grep -qx gone '$L2/etc/old' && [ ! -e '$L1/etc/new' ] && [ ! -e '$L2/etc/new' ]"
+testcmd "fallback with --upper: an upper made so stays flat, even with overlay" 0 "new" \
+    fovl -- ns-run --rootfs "$O" -- /bin/sh -c 'cat /etc/new; [ ! -e /etc/old ] || echo old'
+testerr "fallback: an upper used by overlayfs is refused" 125 \
+    "vol-mount: --upper $U: not empty, and not made by the fallback" \
+    vol-mount --root "$O" --lower "$L1:$L2" --upper "$U" --work "$W" --no-overlay -- true
 nothing_mounted "overlay"
 
 # ---- hostile images: targets never leave the root -------------------------
