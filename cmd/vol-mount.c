@@ -561,9 +561,11 @@ vol_ls(int store)
 	while ((e = readdir(d)) != NULL) {
 		if (!vol_name_ok(e->d_name))
 			continue;
-		names = reallocarray(names, n + 1, sizeof(*names));
-		if (names == NULL || (names[n++] = strdup(e->d_name)) == NULL)
+		char **more = reallocarray(names, n + 1, sizeof(*names));
+
+		if (more == NULL || (more[n++] = strdup(e->d_name)) == NULL)
 			die(1, "out of memory:");
+		names = more;
 	}
 	closedir(d);
 	qsort(names, n, sizeof(*names), name_cmp);
