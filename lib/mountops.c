@@ -107,7 +107,7 @@ set_target(struct mount_op *op, const char *dst, char *err, size_t errlen)
 	if (mop_norm_target(dst, norm, sizeof(norm), err, errlen) < 0)
 		return -1;
 	if ((op->dst = strdup(norm)) == NULL)
-		return -1;
+		return fail(err, errlen, "out of memory");
 	op->depth = depth_of(norm);
 	return 0;
 }
