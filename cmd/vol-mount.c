@@ -44,6 +44,8 @@ static struct {
 static struct stat *srcst;
 
 static int rootfd = -1;
+/* A root that is read-only once its mountpoints are made. */
+static int root_ro_later;
 static int keepfds[64];
 static size_t nkeep;
 
@@ -286,15 +288,19 @@ fdname(int fd)
 	return b;
 }
 
-/* The overlay root: lowers, and upper/work, named by fds opened here in
+/*
+ * The overlay root: lowers, and upper/work, named by fds opened here in
  * the new namespace (overlayfs refuses mounts of another namespace), so
- * no layer path has to be escaped or fit the option page by length. */
+ * no layer path has to be escaped. Without --upper, a small tmpfs hidden
+ * under the overlay is its upper, so that mountpoints missing from the
+ * image can be made; the root is made read-only after the mounts.
+ */
 static int
 mount_overlay(int dirfd)
 {
 	char *opts, *p;
 	size_t i, len;
-	int fd, r;
+	int fd, r, tfd = -1, saved;
 
 	len = 64 + (conf.nlowers + 2) * 24;
 	if ((opts = p = malloc(len)) == NULL)
@@ -304,19 +310,38 @@ mount_overlay(int dirfd)
 		fd = xopen("--lower", conf.lowers[i], O_PATH | O_DIRECTORY);
 		p += sprintf(p, "%s%s", i ? ":" : "", fdname(fd));
 	}
+	if (strlen(opts) >= 4000) {
+		errno = E2BIG;
+		free(opts);
+		return -1;
+	}
 	if (conf.upper) {
 		fd = xopen("--upper", conf.upper, O_PATH | O_DIRECTORY);
 		p += sprintf(p, ",upperdir=%s", fdname(fd));
 		fd = xopen("--work", conf.work, O_PATH | O_DIRECTORY);
 		p += sprintf(p, ",workdir=%s", fdname(fd));
+	} else {
+		xmount("tmpfs", dirfd, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755,size=1m",
+		    "tmpfs under the overlay");
+		tfd = xopen("--root", conf.root, O_RDONLY | O_DIRECTORY);
+		if (mkdirat(tfd, "u", 0755) < 0 || mkdirat(tfd, "w", 0700) < 0)
+			die(EXIT_SETUP, "tmpfs under the overlay: mkdir:");
+		fd = openat(tfd, "u", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		p += sprintf(p, ",upperdir=%s", fdname(fd));
+		fd = openat(tfd, "w", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		p += sprintf(p, ",workdir=%s", fdname(fd));
+		root_ro_later = 1;
 	}
-	if (strlen(opts) >= 4096) {
-		errno = E2BIG;
-		free(opts);
-		return -1;
+	r = mount("overlay", fdname(tfd >= 0 ? tfd : dirfd), "overlay", 0, opts);
+	saved = errno;
+	if (r < 0 && tfd >= 0) {
+		umount2(fdname(tfd), MNT_DETACH);
+		root_ro_later = 0;
 	}
-	r = mount("overlay", fdname(dirfd), "overlay", conf.upper ? 0 : MS_RDONLY, opts);
+	if (tfd >= 0)
+		close(tfd);
 	free(opts);
+	errno = saved;
 	return r;
 }
 
@@ -414,16 +439,17 @@ fallback_root(int dirfd, int err)
 		fd = xopen("--lower", conf.lowers[0], O_PATH | O_DIRECTORY);
 		xmount(fdname(fd), dirfd, NULL, MS_BIND | MS_REC, NULL, "bind the layer as the root");
 		close(fd);
+		fd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
+		set_attrs(fd, 1, 1, 0, 0, conf.root);
+		close(fd);
 	} else {
 		xmount("tmpfs", dirfd, "tmpfs", 0, "mode=755", "tmpfs for the root");
 		fd = xopen("--root", conf.root, O_RDONLY | O_DIRECTORY);
 		if (copy_layers(fd, &failed) < 0)
 			die(EXIT_SETUP, "--lower %s: copy into a tmpfs:", failed);
 		close(fd);
+		root_ro_later = 1;
 	}
-	fd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
-	set_attrs(fd, 1, 1, 0, 0, conf.root);
-	close(fd);
 }
 
 static void
@@ -744,6 +770,8 @@ main(int argc, char *argv[])
 	setup_root();
 	for (i = 0; i < conf.nops; i++)
 		apply(&conf.ops[i], &srcst[i]);
+	if (root_ro_later)
+		set_attrs(rootfd, 1, 0, 0, 0, conf.root);
 	close(rootfd);
 
 	/* The next program gets the volume locks (held open for as long as

@@ -167,6 +167,20 @@ testcmd "overlay: changes seen by the next run" 0 "changed" \
     ovl -- ns-run --rootfs "$O" -- /bin/sh -c 'cat /etc/motd; [ ! -e /etc/old ] || echo old'
 testerr "overlay without --upper: read-only" 1 'Read-only file system' \
     vol-mount --root "$O" --lower "$L1:$L2" -- ns-run --rootfs "$O" -- /bin/sh -c 'echo x >/x'
+testcmd "overlay without --upper: mountpoints missing from the image are made" 0 "hello
+tmpfs
+ro" \
+    vol-mount --root "$O" --lower "$L1:$L2" --bind "$TMP/src:/new/data" --tmpfs /new/tmp \
+    --bind "$TMP/onefile:/new/file" -- ns-run --rootfs "$O" -- \
+    /bin/sh -c 'cat /new/data/greeting; stat -f -c %T /new/tmp; echo x >/new/x 2>/dev/null || echo ro'
+ok "overlay without --upper: the binds stay writable" sh -c "
+    vol-mount --root '$O' --lower '$L1:$L2' --bind '$TMP/src:/new/data' -- ns-run --rootfs '$O' -- \
+    /bin/sh -c 'echo w >/new/data/w' && [ -f '$TMP/src/w' ]"
+ok "overlay without --upper: nothing made in the layers" sh -c "[ ! -e '$L1/new' ] && [ ! -e '$L2/new' ]"
+testcmd "fallback in a tmpfs: mountpoints made, then read-only" 0 "hello
+ro" \
+    vol-mount --root "$O" --lower "$L1:$L2" --no-overlay --bind "$TMP/src:/new/data" -- \
+    ns-run --rootfs "$O" -- /bin/sh -c 'cat /new/data/greeting; echo x >/new/x 2>/dev/null || echo ro'
 testcmd "overlay: binds, tmpfs and volumes go on top" 0 "hello tmpfs" \
     ovl --bind "$TMP/src:/data:ro" --tmpfs /run -- ns-run --rootfs "$O" -- \
     /bin/sh -c 'echo $(cat /data/greeting) $(stat -f -c %T /run)'
