@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* vol-mount: a private mount namespace with a container's storage: an
  * overlay root, bind volumes, tmpfs, named volumes; then exec the rest. */
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -453,6 +454,48 @@ fallback_root(int dirfd, int err)
 }
 
 static void
+keep_fd(int fd)
+{
+	if (nkeep == LEN(keepfds))
+		die(EXIT_SETUP, "too many locks to keep (named volumes)");
+	keepfds[nkeep++] = fd;
+}
+
+static void print_users(const pid_t *pids, int n, FILE *f, const char *sep);
+
+/*
+ * An upper dir serves one container at a time (two overlays on one upper
+ * are undefined behaviour): an exclusive flock on skiff.lock in the work
+ * dir, held like a volume's for as long as the chain lives.
+ */
+static void
+lock_upper(void)
+{
+	char who[512] = "";
+	pid_t pids[8];
+	FILE *f;
+	int wfd, fd, n;
+
+	wfd = xopen("--work", conf.work, O_PATH | O_DIRECTORY);
+	fd = openat(wfd, "skiff.lock", O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(EXIT_SETUP, "--work %s: skiff.lock:", conf.work);
+	close(wfd);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			die(EXIT_SETUP, "--work %s: lock:", conf.work);
+		n = flock_holders(fd, pids, LEN(pids));
+		if ((f = fmemopen(who, sizeof(who) - 1, "w")) != NULL) {
+			print_users(pids, n, f, ", ");
+			fclose(f);
+		}
+		die(EXIT_SETUP, "--upper %s: in use by another container (pid %s)",
+		    conf.upper, who[0] ? who : "?");
+	}
+	keep_fd(fd);
+}
+
+static void
 setup_root(void)
 {
 	int dirfd;
@@ -465,6 +508,8 @@ setup_root(void)
 	if (strcmp(conf.root, "/") == 0)
 		goto done;
 	dirfd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
+	if (conf.upper)
+		lock_upper();
 	if (conf.nlowers) {
 		if (conf.no_overlay || (conf.upper && flat_upper()))
 			fallback_root(dirfd, 0);
@@ -486,14 +531,6 @@ setup_root(void)
 	return;
 done:
 	rootfd = xopen("--root", conf.root, O_PATH | O_DIRECTORY);
-}
-
-static void
-keep_fd(int fd)
-{
-	if (nkeep == LEN(keepfds))
-		die(EXIT_SETUP, "too many named volumes");
-	keepfds[nkeep++] = fd;
 }
 
 static int
@@ -778,7 +815,7 @@ main(int argc, char *argv[])
 	 * the container lives, see vol-mount(1)) and nothing else of ours. */
 	for (i = 0; i < nkeep; i++)
 		if (fcntl(keepfds[i], F_SETFD, 0) < 0)
-			die(EXIT_SETUP, "keep the volume lock:");
+			die(EXIT_SETUP, "keep a lock open:");
 	if (close_fds_except(keepfds, nkeep) < 0)
 		die(EXIT_SETUP, "close descriptors:");
 	xexecvp(conf.argv);

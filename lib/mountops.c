@@ -536,18 +536,18 @@ vol_acquire(int store, const char *name, int create, int *created)
 	return -1;
 }
 
-/* Pids holding a lock on NAME/lock, from /proc/locks ("1: FLOCK ADVISORY
- * READ 1234 fd:01:5678 0 EOF"). Returns how many, at most max stored. */
+/* Pids holding a flock on the file open at fd, from /proc/locks ("1:
+ * FLOCK ADVISORY READ 1234 fd:01:5678 0 EOF"). Returns how many, at most
+ * max stored. */
 int
-vol_users(int store, const char *name, pid_t *pids, size_t max)
+flock_holders(int fd, pid_t *pids, size_t max)
 {
-	char path[96], line[256], want[64];
+	char line[256], want[64];
 	struct stat st;
 	size_t n = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/lock", name);
-	if (fstatat(store, path, &st, AT_SYMLINK_NOFOLLOW) < 0)
+	if (fstat(fd, &st) < 0)
 		return -1;
 	snprintf(want, sizeof(want), "%02x:%02x:%llu", major(st.st_dev),
 	    minor(st.st_dev), (unsigned long long)st.st_ino);
@@ -569,6 +569,24 @@ vol_users(int store, const char *name, pid_t *pids, size_t max)
 	}
 	fclose(f);
 	return (int)n;
+}
+
+/* The users of a volume: the holders of its lock. */
+int
+vol_users(int store, const char *name, pid_t *pids, size_t max)
+{
+	char path[96];
+	int fd, n, saved;
+
+	snprintf(path, sizeof(path), "%s/lock", name);
+	fd = openat(store, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = flock_holders(fd, pids, max);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n;
 }
 
 /* Remove a volume: EBUSY while someone holds it, unless forced. The lock

@@ -48,6 +48,7 @@ int vol_create(int store, const char *name);
 int vol_acquire(int store, const char *name, int create, int *created);
 int vol_users(int store, const char *name, pid_t *pids, size_t max);
 int vol_remove(int store, const char *name, int force);
+int flock_holders(int fd, pid_t *pids, size_t max);
 
 /* Remove name beneath dirfd and everything under it, never following a
  * symlink and never crossing into another mount. */

@@ -10,7 +10,13 @@ grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
 
 SKIFF_ROOT=$TMP/state
 export SKIFF_ROOT
-mounts() { awk '{ print $5 }' /proc/self/mountinfo | sort; }
+# What vol-mount could leak on the host: mounts beneath the test's
+# directory (every root, source and target here) or on the host's /etc
+# (where the hostile images aim). Other mounts are other people's.
+mounts() {
+	awk -v t="$TMP" 'index($5, t) == 1 || $5 ~ "^/etc(/|$)" { print $5 }' \
+	    /proc/self/mountinfo | sort
+}
 before=$(mounts)
 nothing_mounted() {
 	ok "$1: nothing left mounted on the host" [ "$(mounts)" = "$before" ]
@@ -93,15 +99,19 @@ testerr "volume: ro refuses writes" 1 'Read-only file system' \
 for c in a b; do mkdir -p "$TMP/$c/up" "$TMP/$c/work" "$TMP/$c/root"; done
 vol-mount --root "$TMP/a/root" --lower "$TMP/base" --upper "$TMP/a/up" --work "$TMP/a/work" \
     --volume shared:/v -- ns-run --rootfs "$TMP/a/root" -- /bin/timeout 20 /bin/sh -c \
-    'echo from-a >/v/a; while [ ! -e /v/b ]; do sleep 0.1; done; cat /v/b' >"$TMP/a.out" 2>&1 &
+    'echo from-a >/v/a.new; mv /v/a.new /v/a; while [ ! -e /v/b ]; do sleep 0.1; done; cat /v/b' >"$TMP/a.out" 2>&1 &
 apid=$!
 vol-mount --root "$TMP/b/root" --lower "$TMP/base" --upper "$TMP/b/up" --work "$TMP/b/work" \
     --volume shared:/v -- ns-run --rootfs "$TMP/b/root" -- /bin/timeout 20 /bin/sh -c \
-    'while [ ! -e /v/a ]; do sleep 0.1; done; cat /v/a; while [ ! -e /v/go ]; do sleep 0.1; done; echo from-b >/v/b' >"$TMP/b.out" 2>&1 &
+    'while [ ! -e /v/a ]; do sleep 0.1; done; cat /v/a; while [ ! -e /v/go ]; do sleep 0.1; done; echo from-b >/v/b.new; mv /v/b.new /v/b' >"$TMP/b.out" 2>&1 &
 bpid=$!
 i=0
-while [ ! -e "$SKIFF_ROOT/volumes/shared/data/a" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-users=$(vol-mount volume inspect shared | sed -n 's/^users=//p')
+users=
+while [ $i -lt 100 ]; do
+	users=$(vol-mount volume inspect shared 2>/dev/null | sed -n 's/^users=//p')
+	case $users in *,*) break ;; esac
+	sleep 0.1; i=$((i + 1))
+done
 ok "volume inspect: both containers listed as users" \
     sh -c "echo '$users' | grep -q '$apid' && echo '$users' | grep -q '$bpid'"
 testerr "volume rm: refused while in use, naming the users" 1 \
@@ -165,6 +175,15 @@ ok "overlay: the lowers untouched" \
 ok "overlay: the root dir itself untouched" [ -z "$(ls -A "$O")" ]
 testcmd "overlay: changes seen by the next run" 0 "changed" \
     ovl -- ns-run --rootfs "$O" -- /bin/sh -c 'cat /etc/motd; [ ! -e /etc/old ] || echo old'
+vol-mount --root "$O" --lower "$L1:$L2" --upper "$U" --work "$W" -- \
+    ns-run --rootfs "$O" -- /bin/sleep 30 &
+busy=$!
+i=0
+while ! grep -q "^[0-9]*: FLOCK .* $busy " /proc/locks && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+testerr "overlay: an upper in use by another container is refused" 125 \
+    "vol-mount: --upper $U: in use by another container \(pid $busy \(ns-run\)\)" \
+    ovl -- true
+kill $busy; wait $busy 2>/dev/null
 testerr "overlay without --upper: read-only" 1 'Read-only file system' \
     vol-mount --root "$O" --lower "$L1:$L2" -- ns-run --rootfs "$O" -- /bin/sh -c 'echo x >/x'
 testcmd "overlay without --upper: mountpoints missing from the image are made" 0 "hello
