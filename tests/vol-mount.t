@@ -236,6 +236,19 @@ ok "fallback with --upper: the lowers untouched" \
     sh -c "grep -qx gone '$L2/etc/old' && [ ! -e '$L1/etc/new' ] && [ ! -e '$L2/etc/new' ]"
 testcmd "fallback with --upper: an upper made so stays flat, even with overlay" 0 "new" \
     fovl -- ns-run --rootfs "$O" -- /bin/sh -c 'cat /etc/new; [ ! -e /etc/old ] || echo old'
+# An upper on overlayfs, which overlayfs refuses: the fallback is taken by
+# itself, with a warning. The outer overlay lives in a namespace of the
+# test's own.
+N=$TMP/nest
+mkdir -p "$N/lo" "$N/up" "$N/wk" "$N/m"
+testerr "fallback: taken when overlayfs refuses the upper, with a warning" 0 \
+    "vol-mount: overlay on $O: Invalid argument; using the copy fallback" \
+    unshare -m --propagation private sh -c "
+    mount -t overlay o -o lowerdir=$N/lo,upperdir=$N/up,workdir=$N/wk $N/m &&
+    mkdir $N/m/u $N/m/w &&
+    vol-mount --root $O --lower $L1:$L2 --upper $N/m/u --work $N/m/w -- \
+        ns-run --rootfs $O -- /bin/sh -c 'echo fallback >/etc/motd'"
+ok "fallback: the copy and the write landed in that upper" grep -qx fallback "$N/up/u/etc/motd"
 testerr "fallback: an upper used by overlayfs is refused" 125 \
     "vol-mount: --upper $U: not empty, and not made by the fallback" \
     vol-mount --root "$O" --lower "$L1:$L2" --upper "$U" --work "$W" --no-overlay -- true
