@@ -703,8 +703,12 @@ volume_main(int argc, char *argv[])
 		return 2;
 	}
 	verb = argv[1];
-	argc--;
-	argv++;
+	if (verb[0] == '-')
+		verb = "";	/* vol-mount volume --help: the options first */
+	else {
+		argc--;
+		argv++;
+	}
 	while ((c = optspec_getopt(argc, argv, vopts)) != -1) {
 		switch (c) {
 		case 'f': force = 1; break;
@@ -717,9 +721,14 @@ volume_main(int argc, char *argv[])
 			printf("vol-mount %s\n", SKIFF_VERSION);
 			return 0;
 		default:
-			warn("volume %s: %s: unknown option", verb, argv[optind - 1]);
+			warn("volume%s%s: %s: unknown option", verb[0] ? " " : "", verb,
+			    argv[optind - 1]);
 			return 2;
 		}
+	}
+	if (verb[0] == '\0') {
+		fprintf(stderr, "usage: %s\n", volume_usage);
+		return 2;
 	}
 	if (strcmp(verb, "ls") == 0) {
 		if (optind != argc || force) {

@@ -135,6 +135,8 @@ users=" sh -c 'vol-mount volume inspect new | grep -v ^created='
 testerr "volume inspect: a missing volume" 1 "volume nope: no such volume" vol-mount volume inspect nope
 testerr "volume rm: a missing volume" 1 "volume nope: no such volume" vol-mount volume rm nope
 testerr "volume create: a name with /" 2 "volume a/b: bad name" vol-mount volume create a/b
+testerr "volume: an unknown option" 2 "vol-mount: volume rm: --frob: unknown option" vol-mount volume rm --frob x
+ok "volume --help" sh -c 'vol-mount volume --help | grep -q "^usage: vol-mount volume create|inspect|ls|rm"'
 testerr "volume: an unknown verb" 2 "volume frob: unknown verb" vol-mount volume frob x
 testcmd "volume rm: unused volumes go" 0 "shared
 new" vol-mount volume rm shared new
