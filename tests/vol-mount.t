@@ -60,14 +60,19 @@ testcmd "rbind: submounts come along, writable" 0 "tmpfs" \
 # bind is private, rslave stays a slave of the source's peer group.
 cat >"$TMP/prop" <<EOF
 #!/bin/sh
-awk '\$5 == "$R/p" || \$5 == "$R/s" { print \$5, (\$7 ~ /master/) ? "slave" : "private" }' /proc/self/mountinfo | sed "s|$R||"
+awk 'index(\$5, "$R/") == 1 { t = ""
+	if (\$0 ~ / shared:/) t = "shared"
+	if (\$0 ~ / master:/) t = t (t ? "," : "") "slave"
+	print substr(\$5, length("$R") + 1), (t ? t : "private") }' /proc/self/mountinfo
 EOF
 chmod +x "$TMP/prop"
-testcmd "bind: propagation private by default, rslave when asked" 0 "/p private
-/s slave" \
+testcmd "bind: propagation private by default, rslave and rshared when asked" 0 "/p private
+/s slave
+/h shared,slave" \
     unshare -m --propagation private sh -c "mount --bind '$TMP/src' '$TMP/src' &&
     mount --make-shared '$TMP/src' &&
-    vol-mount --root '$R' --bind '$TMP/src:/p' --bind '$TMP/src:/s:rslave' -- '$TMP/prop'"
+    vol-mount --root '$R' --bind '$TMP/src:/p' --bind '$TMP/src:/s:rslave' \
+        --bind '$TMP/src:/h:rshared' -- '$TMP/prop'"
 nothing_mounted "binds"
 
 # ---- tmpfs -------------------------------------------------------------
