@@ -130,6 +130,10 @@ ok "volume: both writes survive both containers" \
     sh -c "[ -f '$SKIFF_ROOT/volumes/shared/data/a' ] && [ -f '$SKIFF_ROOT/volumes/shared/data/b' ]"
 ok "volume: the lower stayed untouched" [ ! -e "$TMP/base/v" ]
 
+testcmd "mounts go parents first, whatever the order given" 0 "hello
+tmpfs" \
+    run --root "$R" --bind "$TMP/src:/var/db/in/src:ro" --tmpfs /var/db/in --volume db:/var/db -- \
+    ns-run --rootfs "$R" -- /bin/sh -c 'cat /var/db/in/src/greeting; stat -f -c %T /var/db/in'
 testcmd "volume ls" 0 "db
 shared" vol-mount volume ls
 testcmd "volume create: new and existing" 0 "new
@@ -287,6 +291,9 @@ testerr "hostile: a file where a directory is needed" 125 "vol-mount: target /af
     vol-mount --root "$H" --bind "$TMP/src:/afile" -- true
 testerr "hostile: a directory under a file" 125 "vol-mount: target /afile/x in $H: Not a directory" \
     vol-mount --root "$H" --tmpfs /afile/x -- true
+testerr "a failure after some mounts: 125, and they are gone with the namespace" 125 \
+    "vol-mount: target /afile/x in $H: Not a directory" \
+    vol-mount --root "$H" --tmpfs /ok --bind "$TMP/src:/abs" --volume hv:/vol --tmpfs /afile/x -- true
 ok "hostile: the host's /etc has nothing new" sh -c '[ ! -e /etc/greeting ] && [ ! -e /etc/x ]'
 ok "hostile: the container sees the bind at /abs" \
     sh -c "vol-mount --root '$H' --bind '$TMP/src:/abs' -- ns-run --rootfs '$H' -- /bin/cat /abs/greeting | grep -qx hello"
