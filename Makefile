@@ -5,15 +5,46 @@
 
 include config.mk
 
-CMDS = ns-run skiff-probe yaml-flat
-BIN = bin/ns-run bin/skiff-probe bin/yaml-flat
-MAN = man/ns-run.1 man/yaml-flat.1 man/skiff.1 man/skiff-check.1
-SCRIPTS = bin/skiff bin/skiff-check bin/skiff-kube
+# One name a line, sorted: several people add commands at once.
+CMDS = \
+	ns-run \
+	skiff-probe \
+	vol-mount \
+	yaml-flat
+BIN = \
+	bin/ns-run \
+	bin/skiff-probe \
+	bin/vol-mount \
+	bin/yaml-flat
+MAN = \
+	man/ns-run.1 \
+	man/skiff-check.1 \
+	man/skiff.1 \
+	man/vol-mount.1 \
+	man/yaml-flat.1
+SCRIPTS = \
+	bin/skiff \
+	bin/skiff-check \
+	bin/skiff-kube
 
-LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
-	lib/path.o lib/rootfs.o \
-	lib/seccomp.o lib/yamlflat.o
-LIBHDR = lib/util.h lib/rootfs.h lib/yamlflat.h
+LIBOBJ = \
+	lib/caps.o \
+	lib/err.o \
+	lib/exec.o \
+	lib/fd.o \
+	lib/flatten.o \
+	lib/mountops.o \
+	lib/num.o \
+	lib/opt.o \
+	lib/passwd.o \
+	lib/path.o \
+	lib/rootfs.o \
+	lib/seccomp.o \
+	lib/yamlflat.o
+LIBHDR = \
+	lib/rootfs.h \
+	lib/util.h \
+	lib/yamlflat.h
 
 all: $(BIN) $(SCRIPTS)
 
@@ -47,6 +78,11 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+lib/mountops.o lib/flatten.o: lib/mountops.h
+bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/vol-mount.c lib/libutil.a $(LDFLAGS)
 
 # Small static programs the tests put into container root filesystems.
 TESTBIN = tests/out/sysprobe
