@@ -21,6 +21,7 @@ if [ -z "$d" ]; then
 	echo "ok 1 - nothing leaked (mounts, netns, links, cgroups, processes)"
 else
 	echo "not ok 1 - the suite leaked"
-	echo "$d" | sed 's/^/#   /'
+	# On stderr too: prove shows a failing test's stderr, not its comments.
+	echo "$d" | sed 's/^/#   /' | tee /dev/stderr
 	exit 1
 fi
