@@ -388,14 +388,18 @@ run_foreground() {
 # restart policy applied, the cgroup removed after each run.
 cmd___supervise() {
 	load "$1"
-	n=0
+	n=0 delay=100
+	setkv "$C/state" SupervisorPid "$$"
 	while :; do
+		started=$(date +%s)
 		eval "set -- $Chain"
 		"$@" </dev/null >>"$C/log" 2>&1 &
 		pid=$!
 		record_start "$pid"
 		wait "$pid"
 		rc=$?
+		# Removed (rm -f) or stopped while it ran: no restart.
+		[ -d "$C" ] || exit 0
 		record_exit "$rc"
 		after_exit
 		[ -f "$C/stopping" ] && break
@@ -408,7 +412,12 @@ cmd___supervise() {
 			[ -n "$max" ] && [ "$n" -ge "$max" ] && break ;;
 		esac
 		setkv "$C/state" RestartCount "$((n))"
-		sleep 0.1
+		# Docker's back-off: 100 ms, doubled after each quick failure,
+		# at most a minute; a run of ten seconds or more resets it.
+		if [ "$(($(date +%s) - started))" -ge 10 ]; then delay=100; fi
+		sleep "$(awk -v d="$delay" 'BEGIN { printf "%.1f", d / 1000 }')"
+		delay=$((delay * 2)); [ $delay -le 60000 ] || delay=60000
+		[ -d "$C" ] || exit 0
 	done
 	rm -f "$C/stopping"
 	[ "$AutoRemove" = 1 ] && remove_container
