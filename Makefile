@@ -5,14 +5,14 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run cg-limit
+BIN = bin/ns-run bin/cg-limit
+MAN = man/ns-run.1 man/cg-limit.1
 SCRIPTS =
 
-LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
+LIBOBJ = lib/caps.o lib/cgroup.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
 	lib/seccomp.o
-LIBHDR = lib/util.h
+LIBHDR = lib/util.h lib/cgroup.h
 
 all: $(BIN)
 
@@ -37,6 +37,10 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+bin/cg-limit: cmd/cg-limit.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/cg-limit.c lib/libutil.a $(LDFLAGS)
 
 test check: all
 	tests/run
