@@ -62,7 +62,8 @@ static int fail_code = EXIT_SETUP;	/* 125 for the chain-loader, 2 for verbs */
 static noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: %s\n       %s\n", usage_chain, usage_verbs);
+	fprintf(stderr, "usage: %s\n", fail_code == EXIT_SETUP ? usage_chain :
+	    usage_verbs);
 	exit(fail_code);
 }
 
@@ -228,11 +229,9 @@ parse_opts(int argc, char *argv[])
 			printf("cg-limit %s\n", SKIFF_VERSION);
 			exit(0);
 		case ':':
-			warn("%s: needs an argument", argv[optind - 1]);
-			usage();
+			die(fail_code, "%s: needs an argument", argv[optind - 1]);
 		default:
-			warn("%s: unknown option", argv[optind - 1]);
-			usage();
+			die(fail_code, "%s: unknown option", argv[optind - 1]);
 		}
 	}
 	return n;
@@ -465,14 +464,10 @@ main(int argc, char *argv[])
 	if (optind >= argc)
 		usage();
 	name = argv[optind++];
-	if (optind >= argc || strcmp(argv[optind], "--") != 0) {
-		warn("%s: expected -- PROGRAM after the group name", name);
-		usage();
-	}
-	if (++optind >= argc) {
-		warn("missing PROGRAM after --");
-		usage();
-	}
+	if (optind >= argc || strcmp(argv[optind], "--") != 0)
+		die(EXIT_SETUP, "%s: expected -- PROGRAM after the group name", name);
+	if (++optind >= argc)
+		die(EXIT_SETUP, "missing PROGRAM after --");
 	check_limits();
 	open_group(&cg, name);
 
