@@ -25,8 +25,8 @@ static const char usage_chain[] =
     " [--memory-reservation SIZE] [--memory-swap SIZE] [--oom-score-adj N]"
     " [--parent PATH] [--pids N] NAME -- PROGRAM [ARG...]";
 static const char usage_verbs[] =
-    "cg-limit ls | stat [--json] NAME | kill NAME [SIGNAL] | freeze NAME |"
-    " thaw NAME | update NAME [limits] | rm NAME   (each takes --parent PATH)";
+    "cg-limit [--parent PATH] ls | stat [--json] NAME | kill NAME [SIGNAL] |"
+    " freeze NAME | thaw NAME | update NAME [limits] | rm NAME";
 
 enum {
 	O_SHARES = 0x100, O_WEIGHT, O_CPUS, O_CPUSET_CPUS, O_CPUSET_MEMS,
@@ -219,10 +219,10 @@ parse_opts(int argc, char *argv[])
 			json = 1;
 			break;
 		case OPT_HELP:
-			help = optspec_help(usage_chain, options);
-			if (help == NULL)
+			if ((help = optspec_help(usage_chain, options)) != NULL)
+				fputs(help, stdout);
+			else
 				die(fail_code, "--help:");
-			fputs(help, stdout);
 			printf("\nverbs:\n  %s\n", usage_verbs);
 			exit(0);
 		case OPT_VERSION:
@@ -376,16 +376,17 @@ do_rm(struct cgroup *cg, const char *name)
 	return 0;
 }
 
+/* Options may come before the verb (--parent), after it, and after NAME. */
 static int
-verb(int argc, char *argv[])
+verb(int argc, char *argv[], int nlim)
 {
 	const char *v = argv[optind++], *name;
 	char err[PATH_MAX + 128];
 	struct cgroup cg;
-	int nlim, sig = SIGKILL;
+	int sig = SIGKILL;
 
 	fail_code = EXIT_USAGE;
-	nlim = parse_opts(argc, argv);
+	nlim += parse_opts(argc, argv);
 	if (strcmp(v, "ls") == 0) {
 		if (optind != argc)
 			usage();
@@ -450,19 +451,16 @@ main(int argc, char *argv[])
 	char err[PATH_MAX + 128], val[16];
 	struct cgroup cg;
 	const char *name;
-	int existed;
+	int existed, nlim;
 
 	setprogname(argv[0]);
-	/* A verb comes first; "cg-limit stat -- prog" is a group named stat. */
-	if (argc > 1 && is_verb(argv[1]) && (argc == 2 || strcmp(argv[2], "--") != 0)) {
-		optind = 1;
-		return verb(argc, argv);
-	}
-
-	/* 1. Options, NAME, "--", PROGRAM; all of it checked before 5. */
-	parse_opts(argc, argv);
+	/* 1. Options, NAME, "--", PROGRAM; all of it checked before 5. Or a
+	 * verb: "cg-limit stat -- prog" is a group named stat, not a verb. */
+	nlim = parse_opts(argc, argv);
 	if (optind >= argc)
 		usage();
+	if (is_verb(argv[optind]) && (optind + 1 == argc || strcmp(argv[optind + 1], "--") != 0))
+		return verb(argc, argv, nlim);
 	name = argv[optind++];
 	if (optind >= argc || strcmp(argv[optind], "--") != 0)
 		die(EXIT_SETUP, "%s: expected -- PROGRAM after the group name", name);

@@ -9,7 +9,9 @@
 need_root
 
 N=test-cgl$$
-at_exit "for g in a o p u c x r k; do cg-limit rm $N-\$g >/dev/null 2>&1; done"
+at_exit "for g in a o p u c x r k; do cg-limit rm $N-\$g >/dev/null 2>&1; done;
+    cg-limit --parent $N-par rm g >/dev/null 2>&1;
+    find /sys/fs/cgroup -depth -type d -name $N-par -exec rmdir {} \\; 2>/dev/null"
 # busybox awk can build a big string quickly (mawk cannot).
 hog() { busybox awk 'BEGIN { s = sprintf("%67108864s", ""); s = s s; print length(s) }'; }
 statkey() { cg-limit stat "$1" | sed -n "s/^$2=//p"; }
@@ -109,6 +111,13 @@ pids_max=5" sh -c "cg-limit stat $N-x | grep -E '^(memory_max|pids_current|pids_
 	wait $pid
 	ok "rm: the program was killed" [ $? = 137 ]
 	testcmd "rm: nothing left" 0 "" groupdirs "$N-r"
+
+	# --parent: anywhere under the root; options may precede the verb.
+	testcmd "--parent" 0 "$N-par/g" cg-limit --parent "$N-par" g -- sh -c 'echo $SKIFF_CGROUP'
+	testcmd "--parent: ls" 0 "g" cg-limit --parent "$N-par" ls
+	testcmd "--parent: rm" 0 "" cg-limit --parent "$N-par" rm g
+	testcmd "--parent: the parent stays" 0 "" sh -c "cg-limit --parent $N-par ls"
+	find /sys/fs/cgroup -depth -type d -name "$N-par" -exec rmdir {} \;
 
 	# Bad input: a clear error and no group.
 	testerr "negative memory" 125 "^cg-limit: --memory -5: must not be negative$" \
