@@ -526,8 +526,12 @@ apply_io(struct cgroup *cg, const struct cg_limits *l, char *err,
 
 	if (l->set & L_IO_WEIGHT) {
 		if (cg->version == 2) {
+			/* io.weight comes with blk-iocost; BFQ has its own file,
+			 * on docker's scale. */
 			if (setv(cg, CG_IO, "io.weight", err, errlen, "default %lld",
-			    1 + ((l->io_weight - 10) * 9999) / 990) < 0)
+			    1 + ((l->io_weight - 10) * 9999) / 990) < 0 &&
+			    setv(cg, CG_IO, "io.bfq.weight", err, errlen, "%lld",
+			    l->io_weight) < 0)
 				return -1;
 		} else if (setv(cg, CG_IO, "blkio.bfq.weight", err, errlen, "%lld",
 		    l->io_weight) < 0 &&
