@@ -579,12 +579,23 @@ cg_enter(struct cgroup *cg, char *err, size_t errlen)
 	size_t i;
 
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
-	for (i = 0; i < cg->nhier; i++)
+	for (i = 0; i < cg->nhier; i++) {
+		/*
+		 * Moving a whole process takes the kernel's global threadgroup
+		 * lock, which waits for an RCU grace period (most of our run
+		 * time). v1 can move just the calling thread ("0" to tasks)
+		 * without that lock; the caller is single-threaded, so that
+		 * moves the process.
+		 */
+		if (cg->version == 1 &&
+		    hwrite(&cg->hier[i], cg->rel, "tasks", "0") == 0)
+			continue;
 		if (hwrite(&cg->hier[i], cg->rel, "cgroup.procs", pid) < 0) {
 			seterr(err, errlen, "%s/%s/cgroup.procs: %s", cg->hier[i].mnt,
 			    cg->rel, strerror(errno));
 			return -1;
 		}
+	}
 	return 0;
 }
 

@@ -82,7 +82,8 @@ int cg_exists(const struct cgroup *cg);
 int cg_create(struct cgroup *cg, char *err, size_t errlen);
 int cg_apply(struct cgroup *cg, const struct cg_limits *l, char *err,
     size_t errlen);
-/* Move the calling process into the group in every hierarchy. */
+/* Move the calling process, which must be single-threaded, into the group
+ * in every hierarchy. */
 int cg_enter(struct cgroup *cg, char *err, size_t errlen);
 int cg_stat(struct cgroup *cg, struct cg_stat *st);
 int cg_freeze(struct cgroup *cg, int on);
