@@ -103,6 +103,23 @@ pids_max=20" sh -c "cg-limit stat $N-a | grep -E '^(memory_max|pids_max)='"
 	ok "--cpus 0.5: throttled" [ "$(statkey "$N-u" cpu_nr_throttled)" -ge 1 ]
 	cg-limit rm "$N-u"
 
+	testcmd "--oom-score-adj" 0 "500" \
+	    cg-limit --oom-score-adj 500 "$N-c" -- cat /proc/self/oom_score_adj
+	# Block device throttling, where there is a block device to throttle.
+	dev=$(for d in /sys/block/*/dev; do [ -e "$d" ] && echo "$d"; done | grep -v -e loop -e zram | head -1)
+	if [ -n "$dev" ]; then
+		dev=/dev/${dev#/sys/block/}; dev=${dev%/dev}
+		mm=$(cat "/sys/block/${dev#/dev/}/dev")
+		if [ -d /sys/fs/cgroup/blkio ]; then
+			f=/sys/fs/cgroup/blkio/skiff/$N-c/blkio.throttle.read_bps_device
+		else
+			f=/sys/fs/cgroup/skiff/$N-c/io.max
+		fi
+		testcmd "--device-read-bps $dev:1m" 0 "$mm" sh -c \
+		    "cg-limit update $N-c --device-read-bps $dev:1m && grep -o '^$mm' $f"
+	else
+		skip "no block device to throttle"
+	fi
 	last=$(($(nproc) - 1))
 	testcmd "--cpuset-cpus pins" 0 "Cpus_allowed_list:	$last" \
 	    cg-limit --cpuset-cpus "$last" "$N-c" -- grep Cpus_allowed_list /proc/self/status
