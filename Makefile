@@ -10,7 +10,7 @@ BIN = bin/ns-run bin/cg-limit
 MAN = man/ns-run.1 man/cg-limit.1
 SCRIPTS =
 
-LIBOBJ = lib/caps.o lib/cgroup.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
+LIBOBJ = lib/caps.o lib/cgroup.o lib/cgroup_parse.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
 	lib/seccomp.o
 LIBHDR = lib/util.h lib/cgroup.h
 
