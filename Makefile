@@ -7,16 +7,19 @@ include config.mk
 
 # One name a line, sorted: several people add commands at once.
 CMDS = \
+	cg-limit \
 	ns-run \
 	skiff-probe \
 	vol-mount \
 	yaml-flat
 BIN = \
+	bin/cg-limit \
 	bin/ns-run \
 	bin/skiff-probe \
 	bin/vol-mount \
 	bin/yaml-flat
 MAN = \
+	man/cg-limit.1 \
 	man/ns-run.1 \
 	man/skiff-check.1 \
 	man/skiff.1 \
@@ -29,6 +32,8 @@ SCRIPTS = \
 
 LIBOBJ = \
 	lib/caps.o \
+	lib/cgroup.o \
+	lib/cgroup_parse.o \
 	lib/err.o \
 	lib/exec.o \
 	lib/fd.o \
@@ -42,6 +47,7 @@ LIBOBJ = \
 	lib/seccomp.o \
 	lib/yamlflat.o
 LIBHDR = \
+	lib/cgroup.h \
 	lib/rootfs.h \
 	lib/util.h \
 	lib/yamlflat.h
@@ -83,6 +89,10 @@ lib/mountops.o lib/flatten.o: lib/mountops.h
 bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/vol-mount.c lib/libutil.a $(LDFLAGS)
+
+bin/cg-limit: cmd/cg-limit.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/cg-limit.c lib/libutil.a $(LDFLAGS)
 
 # Small static programs the tests put into container root filesystems.
 TESTBIN = tests/out/sysprobe
