@@ -27,6 +27,7 @@ MAN = \
 	man/yaml-flat.1
 SCRIPTS = \
 	bin/skiff \
+	bin/skiff-build \
 	bin/skiff-check \
 	bin/skiff-kube
 
@@ -106,6 +107,11 @@ bin/skiff: cmd/skiff.sh
 	sh -n cmd/skiff.sh
 	cp cmd/skiff.sh $@ && chmod 755 $@
 
+bin/skiff-build: cmd/skiff-build.sh
+	@mkdir -p bin
+	sh -n cmd/skiff-build.sh
+	cp cmd/skiff-build.sh $@ && chmod 755 $@
+
 bin/skiff-kube: cmd/skiff-kube.sh
 	@mkdir -p bin
 	sh -n cmd/skiff-kube.sh
@@ -148,7 +154,7 @@ install: all
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
-	for c in $(CMDS) skiff skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff skiff-build skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a

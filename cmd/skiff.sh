@@ -663,6 +663,8 @@ usage() {
 	cat <<'EOF'
 usage: skiff COMMAND [ARG...]
 
+images:
+  build      build an image from a Dockerfile (see skiff-build)
 containers:
   run        run a command in a new container from an image
   ps         list containers (-a: all, -q: ids)
@@ -708,6 +710,7 @@ network) cmd_network "$@" ;;
 gc) cmd_gc "$@" ;;
 check) exec skiff-check "$@" ;;
 apply|get|scale|delete|rollout|describe|cluster-info|ip) exec skiff-kube "$verb" "$@" ;;
+build) exec skiff-build "$@" ;;
 __supervise) cmd___supervise "$@" ;;
 version|--version) echo "skiff $VERSION" ;;
 help|--help|-h) usage ;;
