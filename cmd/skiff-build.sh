@@ -52,7 +52,9 @@ ctx=$(cd "$ctx" && pwd -P)
 case $tag in *:*) ;; *) tag=$tag:latest ;; esac
 df=$(basename "$file")
 
-say() { [ $quiet = 1 ] || printf '%s\n' "$*" >&2; }
+# Progress goes to standard output, as with docker's classic builder;
+# with -q only the image ID is printed. Errors: one line on stderr.
+say() { [ $quiet = 1 ] || printf '%s\n' "$*"; }
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/skiff-build.XXXXXX")
 cleanup() { rm -rf "$W" 2>/dev/null || { umount -R "$W" 2>/dev/null; rm -rf "$W"; }; }
@@ -114,6 +116,8 @@ while IFS= read -r line; do
 	flags=""
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do flags="$flags $(q "$1")"; shift; done
 	[ $# -gt 0 ] && shift
+	iargs=""
+	for a in "$@"; do iargs="$iargs $(q "$a")"; done
 	text=$(printf '%s ' "$instr" "$@")
 	say "Step $lineno: $text"
 	case $instr in
@@ -158,22 +162,20 @@ while IFS= read -r line; do
 		if [ $nocache = 0 ] && [ -f "$CACHE/$k" ]; then
 			step=$(cat "$CACHE/$k"); say " ---> cached $step"
 		else
-			set -- "$@"
 			opts=""
 			eval "set -- $bargs $env"
 			for e in "$@"; do opts="$opts --env $(q "$e")"; done
 			[ -n "$workdir" ] && opts="$opts --workdir $(q "$workdir")"
 			[ -n "$user" ] && opts="$opts --user $(q "$user")"
-			eval "set -- $line"; shift 2
-			while [ $# -gt 0 ] && [ "$1" != -- ]; do shift; done
-			[ $# -gt 0 ] && shift
 			lower=$(img-unpack "oci:$BL:$step" 2>"$W/err" | paste -sd: -) ||
 			    die 1 "build: $df:$lineno: $(sed 's/^img-unpack: //' "$W/err")"
 			[ -n "$lower" ] || die 1 "build: $df:$lineno: RUN in an empty image (FROM scratch has no shell)"
 			rm -rf "$W/up" "$W/wk"; mkdir -p "$W/up" "$W/wk" "$W/root"
 			netmode=new; [ "$network" = host ] && netmode=host
-			eval "vol-mount --root \"\$W/root\" --lower \"\$lower\" --upper \"\$W/up\" --work \"\$W/wk\" -- \
-			    ns-run --rootfs \"\$W/root\" --net $netmode --clear-env --hostname buildkitsandbox $opts -- \"\$@\"" </dev/null >&2
+			eval "set -- vol-mount --root $(q "$W/root") --lower $(q "$lower") --upper $(q "$W/up") \
+			    --work $(q "$W/wk") -- ns-run --rootfs $(q "$W/root") --net $netmode --clear-env \
+			    --hostname buildkitsandbox $opts -- $iargs"
+			if [ $quiet = 1 ]; then "$@" </dev/null >/dev/null 2>&1; else "$@" </dev/null; fi
 			rc=$?
 			[ $rc -eq 0 ] || die 1 "build: $df:$lineno: RUN returned a non-zero code: $rc"
 			eval "$(img-pack layer --overlay-upper "$BL" "$W/up" 2>"$W/err")" ||
@@ -226,6 +228,11 @@ while IFS= read -r line; do
 			# match that resolves out of it (.., a symlink) is refused.
 			while :; do case $src in /*) src=${src#/} ;; *) break ;; esac; done
 			[ -n "$src" ] || src=.
+			case $src in
+			*[*?[]*) ;;
+			*) real=$(cd "$src_root" && realpath -m -- "$src")
+				case $real/ in "$src_root"/*) ;; *) die 1 "build: $df:$lineno: $instr $src: outside the build context" ;; esac ;;
+			esac
 			matches=$(cd "$src_root" && for m in ./$src; do [ -e "$m" ] || [ -L "$m" ] && echo "$m"; done)
 			[ -n "$matches" ] || die 1 "build: $df:$lineno: $instr $src: no such file or directory in the context"
 			for m in $matches; do
@@ -335,4 +342,4 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$t} \
 id=$(sed -n 's/^config=//p' "$W/out")
 say "Successfully built ${id#sha256:}"
 say "Successfully tagged $tag"
-echo "$id"
+[ $quiet = 0 ] || echo "$id"
