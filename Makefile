@@ -22,6 +22,7 @@ MAN = \
 	man/cg-limit.1 \
 	man/ns-run.1 \
 	man/skiff-check.1 \
+	man/skiff-probe.1 \
 	man/skiff.1 \
 	man/vol-mount.1 \
 	man/yaml-flat.1
