@@ -449,10 +449,12 @@ reconcile_deployment() {
 		fi
 	done
 	if [ $nold -eq 0 ]; then
+		# Missing replicas start side by side: each is its own container.
 		while [ $nnew -lt "$want" ]; do
-			start_pod "$ns" "$d" >/dev/null || break
+			start_pod "$ns" "$d" >/dev/null &
 			nnew=$((nnew + 1))
 		done
+		wait
 		for pn in $new; do
 			[ $nnew -gt "$want" ] || break
 			delete_pod "$ns" "$pn"
