@@ -153,9 +153,12 @@ install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	for b in $(BIN) $(SCRIPTS); do cp -f $$b $(DESTDIR)$(BINDIR)/ || exit 1; done
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	cp -f contrib/completion/skiff.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/skiff
 
 uninstall:
 	for c in $(CMDS) skiff skiff-build skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/skiff
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a
