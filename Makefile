@@ -5,13 +5,15 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run img-unpack
+BIN = bin/ns-run bin/img-unpack
+MAN = man/ns-run.1 man/img-unpack.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o
+	lib/seccomp.o $(LIBOBJ_IMG)
+# img-unpack: tar and JSON readers, checked blobs, image layouts, unpacking.
+LIBOBJ_IMG = lib/blob.o lib/image.o lib/json.o lib/tar.o lib/unpack.o
 LIBHDR = lib/util.h
 
 all: $(BIN)
@@ -37,6 +39,12 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+$(LIBOBJ_IMG): lib/blob.h lib/image.h lib/json.h lib/tar.h lib/unpack.h
+
+bin/img-unpack: cmd/img-unpack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-unpack.c lib/libutil.a $(LDFLAGS) -lzstd -lz -lmd
 
 test check: all
 	tests/run

@@ -1,0 +1,583 @@
+/* SPDX-License-Identifier: ISC */
+/* img-unpack: verify an OCI or docker image and unpack its layers, into the
+ * content-addressed layer store (overlay lower dirs) or one flat rootfs. */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "blob.h"
+#include "image.h"
+#include "json.h"
+#include "tar.h"
+#include "unpack.h"
+#include "util.h"
+
+static const char usage_line[] =
+    "img-unpack [--config | --inspect] [--max-size SIZE] [-o DIR] IMAGE\n"
+    "       img-unpack load FILE [NAME[:TAG]]";
+
+enum { O_CONFIG = 0x100, O_INSPECT, O_MAXSIZE };
+
+static const struct optspec options[] = {
+	{ "config", no_argument, O_CONFIG, NULL, "print the image config as shell-safe key=value lines" },
+	{ "inspect", no_argument, O_INSPECT, NULL, "print manifest digest, config, layers, sizes, media types" },
+	{ "max-size", required_argument, O_MAXSIZE, "SIZE", "refuse a layer decompressing to more than SIZE" },
+	{ "output", required_argument, 'o', "DIR", "unpack all layers flattened into DIR (made; must not hold anything)" },
+	{ NULL, 0, 0, NULL, NULL },
+};
+
+static struct {
+	const char *out;
+	int config, inspect;
+	uint64_t maxsize;
+} conf;
+
+/* What to remove if we die half-way: a temp dir in tmp_parent. */
+static int tmp_parent = -1;
+static char tmp_name[PATH_MAX];
+
+static void
+cleanup(void)
+{
+	if (tmp_parent >= 0 && tmp_name[0] != '\0')
+		remove_at(tmp_parent, tmp_name);
+	tmp_name[0] = '\0';
+}
+
+static noreturn void
+usage(void)
+{
+	fprintf(stderr, "usage: %s\n", usage_line);
+	exit(EXIT_USAGE);
+}
+
+static const char *
+skiff_root(void)
+{
+	const char *r = getenv("SKIFF_ROOT");
+
+	return r != NULL && r[0] != '\0' ? r : "/var/lib/skiff";
+}
+
+enum srckind { K_OCI, K_OCI_ARCHIVE, K_DOCKER_ARCHIVE, K_DOCKER_DIR };
+
+/* An IMAGE argument: transport, path and tag. The path is tried whole
+ * first, so paths with ':' in them still work. */
+static void
+parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
+{
+	static const struct { const char *prefix; enum srckind kind; } tr[] = {
+		{ "oci:", K_OCI }, { "oci-archive:", K_OCI_ARCHIVE },
+		{ "docker-archive:", K_DOCKER_ARCHIVE },
+	};
+	struct stat st;
+	const char *rest = NULL;
+	char *p, *c;
+	size_t i;
+	int known = -1;
+
+	*tag = NULL;
+	for (i = 0; i < LEN(tr); i++)
+		if (strncmp(arg, tr[i].prefix, strlen(tr[i].prefix)) == 0) {
+			known = (int)i;
+			rest = arg + strlen(tr[i].prefix);
+		}
+	if (known >= 0) {
+		*kind = tr[known].kind;
+		if ((p = strdup(rest)) == NULL)
+			die(1, "out of memory");
+		if (stat(p, &st) < 0) {
+			/* docker-archive:FILE:NAME:TAG splits at the first
+			 * ':', the others at the last. */
+			c = *kind == K_DOCKER_ARCHIVE ? strchr(p, ':') : strrchr(p, ':');
+			if (c != NULL) {
+				*c = '\0';
+				*tag = c + 1;
+			}
+		}
+		*path = p;
+		return;
+	}
+	if (stat(arg, &st) == 0) {
+		int fd, has_docker;
+
+		if ((*path = strdup(arg)) == NULL)
+			die(1, "out of memory");
+		if (S_ISDIR(st.st_mode)) {
+			fd = open(arg, O_PATH | O_DIRECTORY | O_CLOEXEC);
+			has_docker = fd >= 0 && faccessat(fd, "manifest.json", F_OK, 0) == 0;
+			if (fd >= 0)
+				close(fd);
+			*kind = has_docker ? K_DOCKER_DIR : K_OCI;
+		} else
+			*kind = K_DOCKER_ARCHIVE;	/* refined after indexing */
+		return;
+	}
+	if (strchr(arg, '/') != NULL && arg[0] == '/')
+		die(1, "%s: no such image file or directory", arg);
+	/* NAME[:TAG] in the local store, named "NAME:TAG" in its index. */
+	*kind = K_OCI;
+	if (asprintf(path, "%s/images", skiff_root()) < 0)
+		die(1, "out of memory");
+	c = strrchr(arg, ':');
+	if (c != NULL && strchr(c, '/') == NULL)
+		p = strdup(arg);
+	else if (asprintf(&p, "%s:latest", arg) < 0)
+		p = NULL;
+	if (p == NULL)
+		die(1, "out of memory");
+	*tag = p;
+}
+
+static void
+open_image(const char *arg, struct imgsrc *src, struct image *img)
+{
+	enum srckind kind;
+	char *path, *tag, err[512];
+	int rc;
+
+	parse_ref(arg, &kind, &path, &tag);
+	if (kind == K_OCI || kind == K_DOCKER_DIR)
+		rc = src_open_dir(src, path, err, sizeof(err));
+	else
+		rc = src_open_archive(src, path, err, sizeof(err));
+	if (rc < 0)
+		die(1, "%s", err);
+	if (kind == K_DOCKER_ARCHIVE && !src_has(src, "manifest.json") &&
+	    src_has(src, "index.json"))
+		kind = K_OCI_ARCHIVE;
+	if (kind == K_DOCKER_ARCHIVE || kind == K_DOCKER_DIR)
+		rc = image_load_docker(src, tag, img, err, sizeof(err));
+	else
+		rc = image_load_oci(src, tag, img, err, sizeof(err));
+	if (rc < 0)
+		die(1, "%s: %s", arg, err);
+	free(path);
+}
+
+/* One shell word: single quotes, a ' inside written as '\''. */
+static void
+shquote(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
+/* KEY='...' with the list as quoted words inside, for eval "set -- $KEY". */
+static void
+print_list(const char *key, struct json *j, int keys, int kv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	struct json *c;
+	int first = 1;
+
+	if (m == NULL)
+		die(1, "out of memory");
+	for (c = j != NULL ? j->child : NULL; c != NULL; c = c->next) {
+		const char *s = keys ? c->key : c->str;
+		char *pair = NULL;
+
+		if (!keys && c->type != JSON_STRING)
+			continue;
+		if (kv) {
+			if (c->type != JSON_STRING || asprintf(&pair, "%s=%s", c->key, c->str) < 0)
+				continue;
+			s = pair;
+		}
+		if (!first)
+			fputc(' ', m);
+		first = 0;
+		shquote(m, s);
+		free(pair);
+	}
+	if (fclose(m) != 0)
+		die(1, "out of memory");
+	printf("%s=", key);
+	shquote(stdout, buf);
+	putchar('\n');
+	free(buf);
+}
+
+static void
+print_str(const char *key, const char *val)
+{
+	printf("%s=", key);
+	shquote(stdout, val != NULL ? val : "");
+	putchar('\n');
+}
+
+static void
+print_config(struct image *img)
+{
+	struct json *c = json_get(img->config_json, "config");
+
+	print_list("Entrypoint", json_get(c, "Entrypoint"), 0, 0);
+	print_list("Cmd", json_get(c, "Cmd"), 0, 0);
+	print_list("Env", json_get(c, "Env"), 0, 0);
+	print_str("WorkingDir", json_getstr(c, "WorkingDir"));
+	print_str("User", json_getstr(c, "User"));
+	print_list("ExposedPorts", json_get(c, "ExposedPorts"), 1, 0);
+	print_list("Volumes", json_get(c, "Volumes"), 1, 0);
+	print_list("Labels", json_get(c, "Labels"), 0, 1);
+	print_str("StopSignal", json_getstr(c, "StopSignal"));
+	print_str("Architecture", json_getstr(img->config_json, "architecture"));
+	print_str("Os", json_getstr(img->config_json, "os"));
+	print_str("ImageId", img->config.digest);
+}
+
+static void
+print_inspect(struct image *img)
+{
+	size_t i;
+
+	printf("format=%s\n", img->kind);
+	if (img->manifest.digest != NULL) {
+		printf("manifest=%s\n", img->manifest.digest);
+		printf("manifest_media_type=%s\n", img->manifest.mediatype);
+		printf("manifest_size=%llu\n", (unsigned long long)img->manifest.size);
+	}
+	printf("config=%s\n", img->config.digest);
+	printf("config_size=%llu\n", (unsigned long long)img->config.size);
+	printf("layers=%zu\n", img->nlayers);
+	for (i = 0; i < img->nlayers; i++) {
+		struct desc *l = &img->layers[i];
+
+		printf("layer=%s %llu %s %s\n", l->digest ? l->digest : "-",
+		    (unsigned long long)l->size, l->mediatype, img->diffids[i]);
+	}
+}
+
+static ssize_t
+blob_tar_read(void *ctx, void *buf, size_t len)
+{
+	return blob_read(ctx, buf, len);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+warn_cb(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+}
+
+/* Stream layer i of img into rootfd, verifying size, digest and diff-id;
+ * dies with a one-line reason naming the layer. */
+static void
+unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
+{
+	struct desc *l = &img->layers[i];
+	const char *name = l->digest ? l->digest : img->diffids[i];
+	const char *hex = NULL;
+	char err[512], inhex[65], outhex[65];
+	struct blob b;
+	struct tar t;
+	uint64_t len, max;
+	double t0 = now();
+	off_t off;
+	int fd;
+
+	if (l->digest != NULL && !digest_valid(l->digest, &hex))
+		die(1, "layer %s: bad digest", l->digest);
+	if (src_file(src, l->path, &fd, &off, &len, err, sizeof(err)) < 0)
+		die(1, "layer %s: %s", name, err);
+	if (l->digest != NULL && len != l->size)
+		die(1, "layer %s: size %llu, expected %llu", name,
+		    (unsigned long long)len, (unsigned long long)l->size);
+	/* A bomb guard by default: 1 GiB or 256 times the blob, whichever is
+	 * more; --max-size sets it outright. */
+	max = conf.maxsize ? conf.maxsize :
+	    (len > (UINT64_MAX >> 9) ? UINT64_MAX : (len * 256 > (1ULL << 30) ? len * 256 : 1ULL << 30));
+	if (blob_open(&b, fd, off, len, 1, max) < 0)
+		die(1, "layer %s: %s", name, b.err[0] ? b.err : strerror(errno));
+	tar_init(&t, blob_tar_read, &b);
+	if (unpack_layer(u, &t, err, sizeof(err)) < 0) {
+		if (b.err[0] != '\0')
+			die(1, "layer %s: %s", name, b.err);
+		die(1, "layer %s: %s", name, err);
+	}
+	tar_free(&t);
+	if (blob_finish(&b, inhex, outhex) < 0)
+		die(1, "layer %s: %s", name, b.err);
+	if (hex != NULL && strcmp(inhex, hex) != 0)
+		die(1, "layer %s: digest mismatch (content is sha256:%s)", name, inhex);
+	if (strcmp(outhex, img->diffids[i] + 7) != 0)
+		die(1, "layer %s: diff_id mismatch: config says %s, content is sha256:%s",
+		    name, img->diffids[i], outhex);
+	blob_close(&b);
+	close(fd);
+	if (isatty(STDERR_FILENO)) {
+		double dt = now() - t0;
+
+		fprintf(stderr, "img-unpack: layer %zu/%zu: %.1f MB in %.2f s (%.0f MB/s)\n",
+		    i + 1, img->nlayers, (double)b.nout / 1e6, dt,
+		    dt > 0 ? (double)b.nout / 1e6 / dt : 0.0);
+	}
+}
+
+/* mkdir -p for our own state directories. */
+static void
+mkdirs(const char *path, mode_t mode)
+{
+	char *p = strdup(path), *s;
+
+	if (p == NULL)
+		die(1, "out of memory");
+	for (s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			die(1, "mkdir %s:", p);
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		die(1, "mkdir %s:", p);
+	free(p);
+}
+
+/* A fresh temp dir named prefix-XXXXXX in parent; its fd. */
+static int
+make_tmp(int parent, const char *prefix)
+{
+	static const char a[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+	struct timespec ts;
+	int tries, fd;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	srandom((unsigned)(ts.tv_nsec ^ getpid()));
+	for (tries = 0; tries < 100; tries++) {
+		char sfx[7];
+		int k;
+
+		for (k = 0; k < 6; k++)
+			sfx[k] = a[random() % 36];
+		sfx[6] = '\0';
+		snprintf(tmp_name, sizeof(tmp_name), "%s-%s", prefix, sfx);
+		if (mkdirat(parent, tmp_name, 0700) == 0)
+			break;
+		if (errno != EEXIST)
+			die(1, "mkdir %s:", tmp_name);
+	}
+	tmp_parent = parent;
+	fd = openat(parent, tmp_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		die(1, "%s:", tmp_name);
+	/* Root of a layer or rootfs: 0755 unless the image says otherwise. */
+	if (fchmodat(parent, tmp_name, 0755, 0) < 0)
+		die(1, "chmod %s:", tmp_name);
+	return fd;
+}
+
+static void
+do_output(struct imgsrc *src, struct image *img)
+{
+	char *dir = strdup(conf.out), *base, *slash;
+	struct unpack u;
+	struct stat st;
+	int parent, rootfd;
+	size_t i;
+
+	if (dir == NULL)
+		die(1, "out of memory");
+	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
+		dir[strlen(dir) - 1] = '\0';
+	slash = strrchr(dir, '/');
+	base = slash ? slash + 1 : dir;
+	if (slash == dir)
+		parent = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (slash) {
+		*slash = '\0';
+		parent = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		*slash = '/';
+	} else
+		parent = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0 || base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+		die(1, "-o %s: %s", conf.out, parent < 0 ? strerror(errno) : "not a usable name");
+	/* Refused before anything is written: an existing DIR must be an
+	 * empty directory (rename replaces only those). */
+	if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		int fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char buf[512];
+		long n = fd < 0 ? -1 : syscall(SYS_getdents64, fd, buf, sizeof(buf));
+
+		/* "." and ".." take 48 bytes; more means entries. */
+		if (fd < 0 || n < 0 || n > 48)
+			die(1, "-o %s: exists and is not an empty directory", conf.out);
+		close(fd);
+	}
+	if (strlen(base) > 200)
+		die(1, "-o %s: name too long", conf.out);
+	{
+		char prefix[256];
+
+		snprintf(prefix, sizeof(prefix), ".%s.unpack", base);
+		rootfd = make_tmp(parent, prefix);
+	}
+	unpack_init(&u, rootfd, 0);
+	u.warn = warn_cb;
+	for (i = 0; i < img->nlayers; i++)
+		unpack_one(src, img, i, &u);
+	if (renameat(parent, tmp_name, parent, base) < 0)
+		die(1, "-o %s: %s", conf.out, errno == ENOTEMPTY || errno == EEXIST ?
+		    "exists and is not an empty directory" : strerror(errno));
+	tmp_name[0] = '\0';
+	close(rootfd);
+	close(parent);
+	free(dir);
+}
+
+static void
+do_store(struct imgsrc *src, struct image *img)
+{
+	char *dir;
+	int layers, *fds;
+	size_t i;
+
+	if (asprintf(&dir, "%s/layers/sha256", skiff_root()) < 0)
+		die(1, "out of memory");
+	mkdirs(dir, 0755);
+	layers = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (layers < 0)
+		die(1, "%s:", dir);
+	if ((fds = calloc(img->nlayers + 1, sizeof(int))) == NULL)
+		die(1, "out of memory");
+	for (i = 0; i < img->nlayers; i++) {
+		const char *hex = img->diffids[i] + 7;
+		struct unpack u;
+		char prefix[128];
+		int fd;
+
+		fds[i] = openat(layers, hex, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] >= 0)
+			continue;	/* already unpacked: costs nothing */
+		if (errno != ENOENT)
+			die(1, "%s/%s:", dir, hex);
+		snprintf(prefix, sizeof(prefix), ".tmp-%.16s", hex);
+		fd = make_tmp(layers, prefix);
+		unpack_init(&u, fd, 1);
+		u.warn = warn_cb;
+		u.lowerfds = fds;
+		u.nlower = i;
+		unpack_one(src, img, i, &u);
+		if (renameat(layers, tmp_name, layers, hex) < 0) {
+			if (errno != EEXIST && errno != ENOTEMPTY)
+				die(1, "rename %s/%s:", dir, tmp_name);
+			/* Someone unpacked it meanwhile: theirs is as good. */
+			cleanup();
+		}
+		tmp_name[0] = '\0';
+		close(fd);
+		fds[i] = openat(layers, hex, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] < 0)
+			die(1, "%s/%s:", dir, hex);
+	}
+	/* The overlay lower dirs, top layer first, one a line. */
+	for (i = img->nlayers; i-- > 0;)
+		printf("%s/%s\n", dir, img->diffids[i] + 7);
+	for (i = 0; i < img->nlayers; i++)
+		close(fds[i]);
+	free(fds);
+	close(layers);
+	free(dir);
+}
+
+static int
+load_main(int argc, char *argv[])
+{
+	(void)argc;
+	(void)argv;
+	die(1, "load: not yet implemented");
+}
+
+static void
+parse_args(int argc, char *argv[])
+{
+	char *help;
+	int c;
+
+	while ((c = optspec_getopt(argc, argv, options)) != -1) {
+		switch (c) {
+		case 'o': conf.out = optarg; break;
+		case O_CONFIG: conf.config = 1; break;
+		case O_INSPECT: conf.inspect = 1; break;
+		case O_MAXSIZE:
+			if (parse_size(optarg, &conf.maxsize) < 0 || conf.maxsize == 0) {
+				warn("--max-size %s: expected a size like 512M", optarg);
+				usage();
+			}
+			break;
+		case OPT_HELP:
+			help = optspec_help(usage_line, options);
+			fputs(help ? help : usage_line, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("img-unpack %s\n", SKIFF_VERSION);
+			exit(0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc - 1)
+		usage();
+	if (conf.config + conf.inspect + (conf.out != NULL) > 1) {
+		warn("--config, --inspect and -o exclude each other");
+		usage();
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct imgsrc src;
+	struct image img;
+
+	setprogname(argv[0]);
+	if (argc > 1 && strcmp(argv[1], "load") == 0)
+		return load_main(argc - 1, argv + 1);
+	parse_args(argc, argv);
+	atexit(cleanup);
+	umask(022);
+	open_image(argv[optind], &src, &img);
+	if (conf.config)
+		print_config(&img);
+	else if (conf.inspect)
+		print_inspect(&img);
+	else if (conf.out != NULL)
+		do_output(&src, &img);
+	else
+		do_store(&src, &img);
+	image_free(&img);
+	src_close(&src);
+	if (fflush(stdout) != 0)
+		die(1, "stdout:");
+	return 0;
+}

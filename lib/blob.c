@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: ISC */
+/* blob.c: checked, decompressing reads of image blobs. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#if defined(__has_include)
+#if __has_include(<zstd.h>)
+#include <zstd.h>
+#define HAVE_ZSTD 1
+#endif
+#endif
+
+#include "blob.h"
+
+#define INBUF (256 * 1024)
+
+int
+digest_valid(const char *digest, const char **hex)
+{
+	size_t i;
+
+	if (digest == NULL || strncmp(digest, "sha256:", 7) != 0)
+		return 0;
+	for (i = 7; i < 71; i++)
+		if (!((digest[i] >= '0' && digest[i] <= '9') ||
+		    (digest[i] >= 'a' && digest[i] <= 'f')))
+			return 0;
+	if (digest[71] != '\0')
+		return 0;
+	if (hex != NULL)
+		*hex = digest + 7;
+	return 1;
+}
+
+static void
+tohex(const unsigned char *d, char hex[65])
+{
+	static const char x[] = "0123456789abcdef";
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		hex[2 * i] = x[d[i] >> 4];
+		hex[2 * i + 1] = x[d[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+void
+sha256_hex(const void *buf, size_t len, char hex[65])
+{
+	SHA2_CTX c;
+	unsigned char d[32];
+
+	SHA256Init(&c);
+	SHA256Update(&c, buf, len);
+	SHA256Final(d, &c);
+	tohex(d, hex);
+}
+
+/* Refill the input buffer from the blob; 0 at its end. */
+static ssize_t
+fill(struct blob *b)
+{
+	size_t want = INBUF;
+	ssize_t n;
+
+	if (b->pos >= b->len)
+		return 0;
+	if (want > b->len - b->pos)
+		want = (size_t)(b->len - b->pos);
+	do
+		n = pread(b->fd, b->in, want, b->off + (off_t)b->pos);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		snprintf(b->err, sizeof(b->err), "read: %s", strerror(errno));
+		return -1;
+	}
+	if (n == 0) {
+		snprintf(b->err, sizeof(b->err), "truncated: %llu of %llu bytes",
+		    (unsigned long long)b->pos, (unsigned long long)b->len);
+		errno = EIO;
+		return -1;
+	}
+	SHA256Update(&b->hin, b->in, (size_t)n);
+	b->pos += (uint64_t)n;
+	b->inlen = (size_t)n;
+	b->inpos = 0;
+	return n;
+}
+
+int
+blob_open(struct blob *b, int fd, off_t off, uint64_t len, int decompress,
+    uint64_t maxout)
+{
+	memset(b, 0, sizeof(*b));
+	b->fd = fd;
+	b->off = off;
+	b->len = len;
+	b->decompress = decompress;
+	b->maxout = maxout;
+	SHA256Init(&b->hin);
+	SHA256Init(&b->hout);
+	if ((b->in = malloc(INBUF)) == NULL)
+		return -1;
+	if (!decompress)
+		return 0;
+	if (fill(b) < 0)
+		return -1;
+	if (b->inlen >= 2 && b->in[0] == 0x1f && b->in[1] == 0x8b) {
+		z_stream *z = calloc(1, sizeof(*z));
+
+		if (z == NULL)
+			return -1;
+		b->z = z;
+		if (inflateInit2(z, 15 + 16) != Z_OK) {
+			snprintf(b->err, sizeof(b->err), "inflateInit failed");
+			return -1;
+		}
+		b->comp = BLOB_GZIP;
+	} else if (b->inlen >= 4 && b->in[0] == 0x28 && b->in[1] == 0xb5 &&
+	    b->in[2] == 0x2f && b->in[3] == 0xfd) {
+#ifdef HAVE_ZSTD
+		if ((b->z = ZSTD_createDStream()) == NULL)
+			return -1;
+		ZSTD_initDStream(b->z);
+		b->comp = BLOB_ZSTD;
+#else
+		snprintf(b->err, sizeof(b->err), "zstd layers are not supported by this build");
+		errno = ENOTSUP;
+		return -1;
+#endif
+	} else
+		b->comp = BLOB_PLAIN;
+	return 0;
+}
+
+static ssize_t
+out_count(struct blob *b, void *buf, size_t n)
+{
+	if (n == 0)
+		return 0;
+	b->nout += n;
+	if (b->maxout && b->nout > b->maxout) {
+		snprintf(b->err, sizeof(b->err),
+		    "decompressed size exceeds the limit of %llu bytes",
+		    (unsigned long long)b->maxout);
+		errno = EFBIG;
+		return -1;
+	}
+	SHA256Update(&b->hout, buf, n);
+	return (ssize_t)n;
+}
+
+ssize_t
+blob_read(struct blob *b, void *buf, size_t len)
+{
+	if (b->ended || len == 0)
+		return 0;
+	if (!b->decompress || b->comp == BLOB_PLAIN) {
+		size_t n;
+
+		if (b->inpos == b->inlen) {
+			ssize_t r = fill(b);
+
+			if (r <= 0)
+				return r;
+		}
+		n = b->inlen - b->inpos;
+		if (n > len)
+			n = len;
+		memcpy(buf, b->in + b->inpos, n);
+		b->inpos += n;
+		return b->decompress ? out_count(b, buf, n) : (ssize_t)n;
+	}
+	for (;;) {
+		size_t produced = 0;
+
+		if (b->inpos == b->inlen) {
+			ssize_t r = fill(b);
+
+			if (r < 0)
+				return -1;
+			if (r == 0) {
+				snprintf(b->err, sizeof(b->err),
+				    "compressed stream ends early");
+				errno = EIO;
+				return -1;
+			}
+		}
+		if (b->comp == BLOB_GZIP) {
+			z_stream *z = b->z;
+			int rc;
+
+			z->next_in = b->in + b->inpos;
+			z->avail_in = (uInt)(b->inlen - b->inpos);
+			z->next_out = buf;
+			z->avail_out = len > (1u << 30) ? (1u << 30) : (uInt)len;
+			rc = inflate(z, Z_NO_FLUSH);
+			produced = (size_t)((unsigned char *)z->next_out - (unsigned char *)buf);
+			b->inpos = b->inlen - z->avail_in;
+			if (rc == Z_STREAM_END) {
+				/* Another gzip member may follow. */
+				if (b->inpos == b->inlen && fill(b) < 0)
+					return -1;
+				if (b->inlen - b->inpos >= 2 && b->in[b->inpos] == 0x1f &&
+				    b->in[b->inpos + 1] == 0x8b)
+					inflateReset(z);
+				else
+					b->ended = 1;
+			} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+				snprintf(b->err, sizeof(b->err), "gzip: %s",
+				    z->msg ? z->msg : "corrupt data");
+				errno = EIO;
+				return -1;
+			}
+#ifdef HAVE_ZSTD
+		} else {
+			ZSTD_inBuffer zin = { b->in, b->inlen, b->inpos };
+			ZSTD_outBuffer zout = { buf, len, 0 };
+			size_t rc = ZSTD_decompressStream(b->z, &zout, &zin);
+
+			if (ZSTD_isError(rc)) {
+				snprintf(b->err, sizeof(b->err), "zstd: %s",
+				    ZSTD_getErrorName(rc));
+				errno = EIO;
+				return -1;
+			}
+			b->inpos = zin.pos;
+			produced = zout.pos;
+			if (rc == 0 && b->inpos == b->inlen && b->pos == b->len)
+				b->ended = 1;
+#endif
+		}
+		if (produced > 0 || b->ended)
+			return out_count(b, buf, produced);
+	}
+}
+
+int
+blob_finish(struct blob *b, char inhex[65], char outhex[65])
+{
+	unsigned char d[32];
+	char tmp[16384];
+	ssize_t n;
+
+	/* Whatever the tar reader left (end padding) still counts for the
+	 * digests: the diff-id covers the whole stream. */
+	if (b->decompress)
+		while ((n = blob_read(b, tmp, sizeof(tmp))) > 0)
+			;
+	else
+		n = 0;
+	if (n < 0)
+		return -1;
+	/* Bytes after the compressed stream still belong to the blob. */
+	b->inpos = b->inlen;
+	while (b->pos < b->len)
+		if (fill(b) < 0)
+			return -1;
+	SHA256Final(d, &b->hin);
+	tohex(d, inhex);
+	SHA256Final(d, &b->hout);
+	tohex(d, outhex);
+	return 0;
+}
+
+void
+blob_close(struct blob *b)
+{
+	if (b->comp == BLOB_GZIP) {
+		inflateEnd(b->z);
+		free(b->z);
+	}
+#ifdef HAVE_ZSTD
+	else if (b->comp == BLOB_ZSTD)
+		ZSTD_freeDStream(b->z);
+#endif
+	b->z = NULL;
+	b->comp = BLOB_PLAIN;
+	free(b->in);
+	b->in = NULL;
+}
