@@ -107,11 +107,21 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 		*path = p;
 		return;
 	}
-	if (stat(arg, &st) == 0) {
+	if ((p = strdup(arg)) == NULL)
+		die(1, "out of memory");
+	if (stat(p, &st) < 0 && (c = strrchr(p, ':')) != NULL && strchr(c, '/') == NULL) {
+		/* PATH:TAG of an existing PATH. */
+		*c = '\0';
+		if (stat(p, &st) == 0)
+			*tag = c + 1;
+		else
+			*c = ':';
+	}
+	if (*tag != NULL || stat(p, &st) == 0) {
 		int fd, has_docker;
 
-		if ((*path = strdup(arg)) == NULL)
-			die(1, "out of memory");
+		*path = p;
+		arg = p;
 		if (S_ISDIR(st.st_mode)) {
 			fd = open(arg, O_PATH | O_DIRECTORY | O_CLOEXEC);
 			has_docker = fd >= 0 && faccessat(fd, "manifest.json", F_OK, 0) == 0;
@@ -122,7 +132,8 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 			*kind = K_DOCKER_ARCHIVE;	/* refined after indexing */
 		return;
 	}
-	if (strchr(arg, '/') != NULL && arg[0] == '/')
+	free(p);
+	if (strchr(arg, '/') != NULL)
 		die(1, "%s: no such image file or directory", arg);
 	/* NAME[:TAG] in the local store, named "NAME:TAG" in its index. */
 	*kind = K_OCI;
@@ -146,6 +157,11 @@ open_image(const char *arg, struct imgsrc *src, struct image *img)
 	int rc;
 
 	parse_ref(arg, &kind, &path, &tag);
+	if (kind == K_OCI && tag != NULL && strncmp(arg, "oci:", 4) != 0 &&
+	    access(path, F_OK) < 0 && errno == ENOENT) {
+		errno = 0;
+		die(1, "%s: not in the local store (%s)", arg, path);
+	}
 	if (kind == K_OCI || kind == K_DOCKER_DIR)
 		rc = src_open_dir(src, path, err, sizeof(err));
 	else
