@@ -22,8 +22,8 @@
 #include "util.h"
 
 static const char usage_line[] =
-    "img-unpack [--config | --inspect] [--max-size SIZE] [-o DIR] IMAGE\n"
-    "       img-unpack load FILE [NAME[:TAG]]";
+    "img-unpack [--config | --inspect] [--max-size SIZE] [-o DIR] IMAGE"
+    " | load FILE [NAME[:TAG]]";
 
 enum { O_CONFIG = 0x100, O_INSPECT, O_MAXSIZE };
 
@@ -51,6 +51,22 @@ cleanup(void)
 	if (tmp_parent >= 0 && tmp_name[0] != '\0')
 		remove_at(tmp_parent, tmp_name);
 	tmp_name[0] = '\0';
+}
+
+/* die(), after removing our temp dir (die() itself uses _exit). */
+static noreturn void
+fatal(int code, const char *fmt, ...)
+{
+	va_list ap;
+	int saved = errno;
+
+	cleanup();
+	errno = saved;
+	va_start(ap, fmt);
+	vwarn(fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	_exit(code);
 }
 
 static noreturn void
@@ -94,7 +110,7 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 	if (known >= 0) {
 		*kind = tr[known].kind;
 		if ((p = strdup(rest)) == NULL)
-			die(1, "out of memory");
+			fatal(1, "out of memory");
 		if (stat(p, &st) < 0) {
 			/* docker-archive:FILE:NAME:TAG splits at the first
 			 * ':', the others at the last. */
@@ -108,7 +124,7 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 		return;
 	}
 	if ((p = strdup(arg)) == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	if (stat(p, &st) < 0 && (c = strrchr(p, ':')) != NULL && strchr(c, '/') == NULL) {
 		/* PATH:TAG of an existing PATH. */
 		*c = '\0';
@@ -134,18 +150,18 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 	}
 	free(p);
 	if (strchr(arg, '/') != NULL)
-		die(1, "%s: no such image file or directory", arg);
+		fatal(1, "%s: no such image file or directory", arg);
 	/* NAME[:TAG] in the local store, named "NAME:TAG" in its index. */
 	*kind = K_OCI;
 	if (asprintf(path, "%s/images", skiff_root()) < 0)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	c = strrchr(arg, ':');
 	if (c != NULL && strchr(c, '/') == NULL)
 		p = strdup(arg);
 	else if (asprintf(&p, "%s:latest", arg) < 0)
 		p = NULL;
 	if (p == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	*tag = p;
 }
 
@@ -160,14 +176,14 @@ open_image(const char *arg, struct imgsrc *src, struct image *img)
 	if (kind == K_OCI && tag != NULL && strncmp(arg, "oci:", 4) != 0 &&
 	    access(path, F_OK) < 0 && errno == ENOENT) {
 		errno = 0;
-		die(1, "%s: not in the local store (%s)", arg, path);
+		fatal(1, "%s: not in the local store (%s)", arg, path);
 	}
 	if (kind == K_OCI || kind == K_DOCKER_DIR)
 		rc = src_open_dir(src, path, err, sizeof(err));
 	else
 		rc = src_open_archive(src, path, err, sizeof(err));
 	if (rc < 0)
-		die(1, "%s", err);
+		fatal(1, "%s", err);
 	if (kind == K_DOCKER_ARCHIVE && !src_has(src, "manifest.json") &&
 	    src_has(src, "index.json"))
 		kind = K_OCI_ARCHIVE;
@@ -176,7 +192,7 @@ open_image(const char *arg, struct imgsrc *src, struct image *img)
 	else
 		rc = image_load_oci(src, tag, img, err, sizeof(err));
 	if (rc < 0)
-		die(1, "%s: %s", arg, err);
+		fatal(1, "%s: %s", arg, err);
 	free(path);
 }
 
@@ -205,7 +221,7 @@ print_list(const char *key, struct json *j, int keys, int kv)
 	int first = 1;
 
 	if (m == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	for (c = j != NULL ? j->child : NULL; c != NULL; c = c->next) {
 		const char *s = keys ? c->key : c->str;
 		char *pair = NULL;
@@ -224,7 +240,7 @@ print_list(const char *key, struct json *j, int keys, int kv)
 		free(pair);
 	}
 	if (fclose(m) != 0)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	printf("%s=", key);
 	shquote(stdout, buf);
 	putchar('\n');
@@ -322,31 +338,31 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 	int fd;
 
 	if (l->digest != NULL && !digest_valid(l->digest, &hex))
-		die(1, "layer %s: bad digest", l->digest);
+		fatal(1, "layer %s: bad digest", l->digest);
 	if (src_file(src, l->path, &fd, &off, &len, err, sizeof(err)) < 0)
-		die(1, "layer %s: %s", name, err);
+		fatal(1, "layer %s: %s", name, err);
 	if (l->digest != NULL && len != l->size)
-		die(1, "layer %s: size %llu, expected %llu", name,
+		fatal(1, "layer %s: size %llu, expected %llu", name,
 		    (unsigned long long)len, (unsigned long long)l->size);
 	/* A bomb guard by default: 1 GiB or 256 times the blob, whichever is
 	 * more; --max-size sets it outright. */
 	max = conf.maxsize ? conf.maxsize :
 	    (len > (UINT64_MAX >> 9) ? UINT64_MAX : (len * 256 > (1ULL << 30) ? len * 256 : 1ULL << 30));
 	if (blob_open(&b, fd, off, len, 1, max) < 0)
-		die(1, "layer %s: %s", name, b.err[0] ? b.err : strerror(errno));
+		fatal(1, "layer %s: %s", name, b.err[0] ? b.err : strerror(errno));
 	tar_init(&t, blob_tar_read, &b);
 	if (unpack_layer(u, &t, err, sizeof(err)) < 0) {
 		if (b.err[0] != '\0')
-			die(1, "layer %s: %s", name, b.err);
-		die(1, "layer %s: %s", name, err);
+			fatal(1, "layer %s: %s", name, b.err);
+		fatal(1, "layer %s: %s", name, err);
 	}
 	tar_free(&t);
 	if (blob_finish(&b, inhex, outhex) < 0)
-		die(1, "layer %s: %s", name, b.err);
+		fatal(1, "layer %s: %s", name, b.err);
 	if (hex != NULL && strcmp(inhex, hex) != 0)
-		die(1, "layer %s: digest mismatch (content is sha256:%s)", name, inhex);
+		fatal(1, "layer %s: digest mismatch (content is sha256:%s)", name, inhex);
 	if (strcmp(outhex, img->diffids[i] + 7) != 0)
-		die(1, "layer %s: diff_id mismatch: config says %s, content is sha256:%s",
+		fatal(1, "layer %s: diff_id mismatch: config says %s, content is sha256:%s",
 		    name, img->diffids[i], outhex);
 	blob_close(&b);
 	close(fd);
@@ -366,17 +382,17 @@ mkdirs(const char *path, mode_t mode)
 	char *p = strdup(path), *s;
 
 	if (p == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	for (s = p + 1; *s; s++) {
 		if (*s != '/')
 			continue;
 		*s = '\0';
 		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			die(1, "mkdir %s:", p);
+			fatal(1, "mkdir %s:", p);
 		*s = '/';
 	}
 	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		die(1, "mkdir %s:", p);
+		fatal(1, "mkdir %s:", p);
 	free(p);
 }
 
@@ -401,15 +417,15 @@ make_tmp(int parent, const char *prefix)
 		if (mkdirat(parent, tmp_name, 0700) == 0)
 			break;
 		if (errno != EEXIST)
-			die(1, "mkdir %s:", tmp_name);
+			fatal(1, "mkdir %s:", tmp_name);
 	}
 	tmp_parent = parent;
 	fd = openat(parent, tmp_name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		die(1, "%s:", tmp_name);
+		fatal(1, "%s:", tmp_name);
 	/* Root of a layer or rootfs: 0755 unless the image says otherwise. */
 	if (fchmodat(parent, tmp_name, 0755, 0) < 0)
-		die(1, "chmod %s:", tmp_name);
+		fatal(1, "chmod %s:", tmp_name);
 	return fd;
 }
 
@@ -423,7 +439,7 @@ do_output(struct imgsrc *src, struct image *img)
 	size_t i;
 
 	if (dir == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	while (strlen(dir) > 1 && dir[strlen(dir) - 1] == '/')
 		dir[strlen(dir) - 1] = '\0';
 	slash = strrchr(dir, '/');
@@ -437,7 +453,7 @@ do_output(struct imgsrc *src, struct image *img)
 	} else
 		parent = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (parent < 0 || base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
-		die(1, "-o %s: %s", conf.out, parent < 0 ? strerror(errno) : "not a usable name");
+		fatal(1, "-o %s: %s", conf.out, parent < 0 ? strerror(errno) : "not a usable name");
 	/* Refused before anything is written: an existing DIR must be an
 	 * empty directory (rename replaces only those). */
 	if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -447,11 +463,11 @@ do_output(struct imgsrc *src, struct image *img)
 
 		/* "." and ".." take 48 bytes; more means entries. */
 		if (fd < 0 || n < 0 || n > 48)
-			die(1, "-o %s: exists and is not an empty directory", conf.out);
+			fatal(1, "-o %s: exists and is not an empty directory", conf.out);
 		close(fd);
 	}
 	if (strlen(base) > 200)
-		die(1, "-o %s: name too long", conf.out);
+		fatal(1, "-o %s: name too long", conf.out);
 	{
 		char prefix[256];
 
@@ -463,7 +479,7 @@ do_output(struct imgsrc *src, struct image *img)
 	for (i = 0; i < img->nlayers; i++)
 		unpack_one(src, img, i, &u);
 	if (renameat(parent, tmp_name, parent, base) < 0)
-		die(1, "-o %s: %s", conf.out, errno == ENOTEMPTY || errno == EEXIST ?
+		fatal(1, "-o %s: %s", conf.out, errno == ENOTEMPTY || errno == EEXIST ?
 		    "exists and is not an empty directory" : strerror(errno));
 	tmp_name[0] = '\0';
 	close(rootfd);
@@ -479,13 +495,13 @@ do_store(struct imgsrc *src, struct image *img)
 	size_t i;
 
 	if (asprintf(&dir, "%s/layers/sha256", skiff_root()) < 0)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	mkdirs(dir, 0755);
 	layers = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (layers < 0)
-		die(1, "%s:", dir);
+		fatal(1, "%s:", dir);
 	if ((fds = calloc(img->nlayers + 1, sizeof(int))) == NULL)
-		die(1, "out of memory");
+		fatal(1, "out of memory");
 	for (i = 0; i < img->nlayers; i++) {
 		const char *hex = img->diffids[i] + 7;
 		struct unpack u;
@@ -496,7 +512,7 @@ do_store(struct imgsrc *src, struct image *img)
 		if (fds[i] >= 0)
 			continue;	/* already unpacked: costs nothing */
 		if (errno != ENOENT)
-			die(1, "%s/%s:", dir, hex);
+			fatal(1, "%s/%s:", dir, hex);
 		snprintf(prefix, sizeof(prefix), ".tmp-%.16s", hex);
 		fd = make_tmp(layers, prefix);
 		unpack_init(&u, fd, 1);
@@ -506,7 +522,7 @@ do_store(struct imgsrc *src, struct image *img)
 		unpack_one(src, img, i, &u);
 		if (renameat(layers, tmp_name, layers, hex) < 0) {
 			if (errno != EEXIST && errno != ENOTEMPTY)
-				die(1, "rename %s/%s:", dir, tmp_name);
+				fatal(1, "rename %s/%s:", dir, tmp_name);
 			/* Someone unpacked it meanwhile: theirs is as good. */
 			cleanup();
 		}
@@ -514,7 +530,7 @@ do_store(struct imgsrc *src, struct image *img)
 		close(fd);
 		fds[i] = openat(layers, hex, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fds[i] < 0)
-			die(1, "%s/%s:", dir, hex);
+			fatal(1, "%s/%s:", dir, hex);
 	}
 	/* The overlay lower dirs, top layer first, one a line. */
 	for (i = img->nlayers; i-- > 0;)
@@ -531,7 +547,7 @@ load_main(int argc, char *argv[])
 {
 	(void)argc;
 	(void)argv;
-	die(1, "load: not yet implemented");
+	fatal(1, "load: not yet implemented");
 }
 
 static void
@@ -546,10 +562,8 @@ parse_args(int argc, char *argv[])
 		case O_CONFIG: conf.config = 1; break;
 		case O_INSPECT: conf.inspect = 1; break;
 		case O_MAXSIZE:
-			if (parse_size(optarg, &conf.maxsize) < 0 || conf.maxsize == 0) {
-				warn("--max-size %s: expected a size like 512M", optarg);
-				usage();
-			}
+			if (parse_size(optarg, &conf.maxsize) < 0 || conf.maxsize == 0)
+				fatal(EXIT_USAGE, "--max-size %s: expected a size like 512M", optarg);
 			break;
 		case OPT_HELP:
 			help = optspec_help(usage_line, options);
@@ -564,10 +578,8 @@ parse_args(int argc, char *argv[])
 	}
 	if (optind != argc - 1)
 		usage();
-	if (conf.config + conf.inspect + (conf.out != NULL) > 1) {
-		warn("--config, --inspect and -o exclude each other");
-		usage();
-	}
+	if (conf.config + conf.inspect + (conf.out != NULL) > 1)
+		fatal(EXIT_USAGE, "--config, --inspect and -o exclude each other");
 }
 
 int
@@ -580,7 +592,6 @@ main(int argc, char *argv[])
 	if (argc > 1 && strcmp(argv[1], "load") == 0)
 		return load_main(argc - 1, argv + 1);
 	parse_args(argc, argv);
-	atexit(cleanup);
 	umask(022);
 	open_image(argv[optind], &src, &img);
 	if (conf.config)
@@ -594,6 +605,6 @@ main(int argc, char *argv[])
 	image_free(&img);
 	src_close(&src);
 	if (fflush(stdout) != 0)
-		die(1, "stdout:");
+		fatal(1, "stdout:");
 	return 0;
 }

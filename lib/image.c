@@ -607,10 +607,25 @@ image_load_oci(struct imgsrc *s, const char *tag, struct image *img,
 }
 
 /* "name:tag" as docker writes it; a bare name means ":latest". */
+static const char *
+short_ref(const char *r)
+{
+	if (strncmp(r, "docker.io/", 10) == 0)
+		r += 10;
+	if (strncmp(r, "library/", 8) == 0)
+		r += 8;
+	return r;
+}
+
 static int
 tag_match(const char *have, const char *want)
 {
-	size_t n = strlen(want);
+	size_t n;
+
+	/* "docker.io/library/x:t", "library/x:t" and "x:t" are one name. */
+	have = short_ref(have);
+	want = short_ref(want);
+	n = strlen(want);
 
 	if (strcmp(have, want) == 0)
 		return 1;

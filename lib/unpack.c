@@ -320,6 +320,25 @@ copy_data(struct tar *t, int fd)
 	return n < 0 ? -1 : 0;
 }
 
+static int
+copy_xattrs(struct unpack *u, int in, int out)
+{
+	char names[4096], val[4096], *p;
+	ssize_t n, v;
+
+	if ((n = flistxattr(in, names, sizeof(names))) < 0)
+		return errno == ENOTSUP ? 0 : -1;
+	for (p = names; p < names + n; p += strlen(p) + 1) {
+		if (!xattr_allowed(u, p))
+			continue;
+		if ((v = fgetxattr(in, p, val, sizeof(val))) < 0)
+			return -1;
+		if (fsetxattr(out, p, val, (size_t)v, 0) < 0 && errno != ENOTSUP)
+			return -1;
+	}
+	return 0;
+}
+
 /* A hardlink whose target lives in an earlier layer (store mode): the
  * layers are separate trees, so the file is copied. */
 static int
@@ -347,7 +366,7 @@ copy_from_lower(struct unpack *u, const char *target, int pfd, const char *base)
 		if (write(out, buf, (size_t)n) != n)
 			goto done;
 	if (n < 0 || (u->root && fchown(out, st.st_uid, st.st_gid) < 0) ||
-	    fchmod(out, st.st_mode & 07777) < 0 ||
+	    fchmod(out, st.st_mode & 07777) < 0 || copy_xattrs(u, in, out) < 0 ||
 	    futimens(out, (struct timespec[2]){ st.st_atim, st.st_mtim }) < 0)
 		goto done;
 	rc = 0;
