@@ -149,7 +149,7 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 		return;
 	}
 	free(p);
-	if (strchr(arg, '/') != NULL)
+	if (arg[0] == '/' || arg[0] == '.')
 		fatal(1, "%s: no such image file or directory", arg);
 	/* NAME[:TAG] in the local store, named "NAME:TAG" in its index. */
 	*kind = K_OCI;
@@ -542,12 +542,228 @@ do_store(struct imgsrc *src, struct image *img)
 	free(dir);
 }
 
+/*
+ * Copy len bytes at off in fd into blobs/sha256 of the store (dirfd),
+ * through a temp file renamed to its digest; the digest must equal want
+ * when given. Returns the digest's hex in hex; sets *magic to the first
+ * bytes' compression.
+ */
+static void
+store_blob(int dirfd, int fd, off_t off, uint64_t len, const char *want,
+    char hex[65], int *comp)
+{
+	char tmp[64], in[65], out[65], buf[65536];
+	struct blob b;
+	int t;
+	ssize_t n;
+	int first = 1;
+
+	snprintf(tmp, sizeof(tmp), ".tmp-%d", (int)getpid());
+	t = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (t < 0)
+		fatal(1, "load: %s:", tmp);
+	snprintf(tmp_name, sizeof(tmp_name), "%s", tmp);
+	tmp_parent = dirfd;
+	if (blob_open(&b, fd, off, len, 0, 0) < 0)
+		fatal(1, "load: out of memory");
+	while ((n = blob_read(&b, buf, sizeof(buf))) > 0) {
+		if (first && comp != NULL) {
+			*comp = n >= 2 && (unsigned char)buf[0] == 0x1f &&
+			    (unsigned char)buf[1] == 0x8b ? BLOB_GZIP :
+			    n >= 4 && memcmp(buf, "\x28\xb5\x2f\xfd", 4) == 0 ?
+			    BLOB_ZSTD : BLOB_PLAIN;
+			first = 0;
+		}
+		if (write(t, buf, (size_t)n) != n)
+			fatal(1, "load: write blob:");
+	}
+	if (n < 0 || blob_finish(&b, in, out) < 0)
+		fatal(1, "load: %s", b.err);
+	blob_close(&b);
+	if (fsync(t) < 0 || close(t) < 0)
+		fatal(1, "load: write blob:");
+	if (want != NULL && strcmp(want, in) != 0)
+		fatal(1, "load: blob sha256:%s: digest mismatch (content is sha256:%s)", want, in);
+	if (renameat(dirfd, tmp, dirfd, in) < 0)
+		fatal(1, "load: rename blob:");
+	tmp_name[0] = '\0';
+	memcpy(hex, in, 65);
+}
+
+static void
+store_bytes(int dirfd, const char *data, size_t len, char hex[65])
+{
+	char tmp[64];
+	int fd;
+
+	sha256_hex(data, len, hex);
+	snprintf(tmp, sizeof(tmp), ".tmp-%d", (int)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) < 0 || close(fd) < 0)
+		fatal(1, "load: write blob:");
+	if (renameat(dirfd, tmp, dirfd, hex) < 0)
+		fatal(1, "load: rename blob:");
+}
+
+/* Add (or replace) the index entry named name. */
+static void
+store_index(int imgfd, const char *name, const char *mediatype,
+    const char *digest, uint64_t size)
+{
+	struct json *idx = NULL, *list = NULL, *m;
+	char *raw = NULL, why[200];
+	size_t rawlen = 0;
+	FILE *f;
+	int lock, fd, first = 1;
+	ssize_t n;
+
+	lock = openat(imgfd, "index.json.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		fatal(1, "load: lock index.json:");
+	fd = openat(imgfd, "index.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if ((raw = malloc(IMG_MAX_JSON + 1)) == NULL)
+			fatal(1, "out of memory");
+		while ((n = read(fd, raw + rawlen, IMG_MAX_JSON - rawlen)) > 0)
+			rawlen += (size_t)n;
+		close(fd);
+		idx = json_parse(raw, rawlen, why, sizeof(why));
+		if (idx == NULL)
+			fatal(1, "load: index.json: %s", why);
+		list = json_get(idx, "manifests");
+		free(raw);
+	} else if (errno != ENOENT)
+		fatal(1, "load: index.json:");
+	fd = openat(imgfd, "index.json.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL)
+		fatal(1, "load: index.json.tmp:");
+	fputs("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":[", f);
+	for (m = list != NULL && list->type == JSON_ARRAY ? list->child : NULL; m != NULL; m = m->next) {
+		const char *ref = json_getstr(json_get(m, "annotations"),
+		    "org.opencontainers.image.ref.name");
+
+		if (ref != NULL && strcmp(ref, name) == 0)
+			continue;
+		if (!first)
+			fputc(',', f);
+		first = 0;
+		json_write(f, m);
+	}
+	if (!first)
+		fputc(',', f);
+	fputs("{\"mediaType\":", f);
+	json_write_str(f, mediatype);
+	fprintf(f, ",\"digest\":\"%s\",\"size\":%llu,\"annotations\":{\"org.opencontainers.image.ref.name\":",
+	    digest, (unsigned long long)size);
+	json_write_str(f, name);
+	fputs("}}]}\n", f);
+	if (fflush(f) != 0 || fsync(fd) < 0 || fclose(f) != 0)
+		fatal(1, "load: write index.json:");
+	if (renameat(imgfd, "index.json.tmp", imgfd, "index.json") < 0)
+		fatal(1, "load: rename index.json:");
+	json_free(idx);
+	close(lock);
+}
+
 static int
 load_main(int argc, char *argv[])
 {
-	(void)argc;
-	(void)argv;
-	fatal(1, "load: not yet implemented");
+	static const char *const lmt[] = {
+		"application/vnd.oci.image.layer.v1.tar",
+		"application/vnd.oci.image.layer.v1.tar+gzip",
+		"application/vnd.oci.image.layer.v1.tar+zstd",
+	};
+	struct imgsrc src;
+	struct image img;
+	char *dir, *name, hex[65], cfghex[65], *man = NULL;
+	size_t i, manlen = 0;
+	int imgfd, blobs;
+	FILE *m;
+
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		printf("usage: img-unpack load FILE [NAME[:TAG]]\n");
+		exit(0);
+	}
+	if (argc < 2 || argc > 3 || argv[1][0] == '-')
+		usage();
+	umask(022);
+	open_image(argv[1], &src, &img);
+	name = argc == 3 ? argv[2] : img.name;
+	if (name == NULL || name[0] == '\0')
+		fatal(1, "load: %s: the image carries no name; give NAME:TAG", argv[1]);
+	if (strchr(name, ':') == NULL || strchr(strrchr(name, ':'), '/') != NULL) {
+		if (asprintf(&name, "%s:latest", name) < 0)
+			fatal(1, "out of memory");
+	} else if ((name = strdup(name)) == NULL)
+		fatal(1, "out of memory");
+	for (i = 0; name[i]; i++)
+		if ((unsigned char)name[i] <= ' ' || name[i] == '"' || name[i] == '\\')
+			fatal(1, "load: %s: not a valid image name", name);
+	if (asprintf(&dir, "%s/images/blobs/sha256", skiff_root()) < 0)
+		fatal(1, "out of memory");
+	mkdirs(dir, 0755);
+	dir[strlen(dir) - strlen("/blobs/sha256")] = '\0';
+	if ((imgfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (blobs = openat(imgfd, "blobs/sha256", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		fatal(1, "load: %s:", dir);
+	if (faccessat(imgfd, "oci-layout", F_OK, AT_SYMLINK_NOFOLLOW) < 0) {
+		static const char layout[] = "{\"imageLayoutVersion\":\"1.0.0\"}\n";
+		int fd = openat(imgfd, "oci-layout", O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+
+		if (fd < 0 || write(fd, layout, sizeof(layout) - 1) != sizeof(layout) - 1 ||
+		    close(fd) < 0)
+			fatal(1, "load: %s/oci-layout:", dir);
+	}
+	if ((m = open_memstream(&man, &manlen)) == NULL)
+		fatal(1, "out of memory");
+	fputs("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",", m);
+	store_bytes(blobs, img.config_raw, img.config_len, cfghex);
+	fprintf(m, "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\","
+	    "\"digest\":\"sha256:%s\",\"size\":%zu},\"layers\":[", cfghex, img.config_len);
+	for (i = 0; i < img.nlayers; i++) {
+		struct desc *l = &img.layers[i];
+		const char *want = NULL;
+		char err[512];
+		uint64_t len;
+		off_t off;
+		int fd, comp = BLOB_PLAIN;
+
+		if (l->digest != NULL && !digest_valid(l->digest, &want))
+			fatal(1, "load: layer %s: bad digest", l->digest);
+		if (src_file(&src, l->path, &fd, &off, &len, err, sizeof(err)) < 0)
+			fatal(1, "load: %s", err);
+		if (l->digest != NULL && len != l->size)
+			fatal(1, "load: layer %s: size %llu, expected %llu", l->digest,
+			    (unsigned long long)len, (unsigned long long)l->size);
+		store_blob(blobs, fd, off, len, want, hex, &comp);
+		close(fd);
+		fprintf(m, "%s{\"mediaType\":\"%s\",\"digest\":\"sha256:%s\",\"size\":%llu}",
+		    i ? "," : "", lmt[comp], hex, (unsigned long long)len);
+	}
+	fputs("]}", m);
+	if (fclose(m) != 0)
+		fatal(1, "out of memory");
+	/* The manifest is rewritten in OCI form (docker archives have none);
+	 * layers keep their bytes, so their digests and diff-ids hold. */
+	store_bytes(blobs, man, manlen, hex);
+	{
+		char digest[80];
+
+		snprintf(digest, sizeof(digest), "sha256:%s", hex);
+		store_index(imgfd, name, "application/vnd.oci.image.manifest.v1+json",
+		    digest, manlen);
+	}
+	printf("%s\n", name);
+	free(man);
+	free(name);
+	free(dir);
+	close(blobs);
+	close(imgfd);
+	image_free(&img);
+	src_close(&src);
+	if (fflush(stdout) != 0)
+		fatal(1, "stdout:");
+	return 0;
 }
 
 static void

@@ -523,6 +523,13 @@ load_manifest(struct imgsrc *s, struct desc *d, struct image *img, int depth,
 			desc_free(&sub);
 			goto out;
 		}
+		if (depth == 0 && img->name == NULL) {
+			const char *ref = json_getstr(json_get(pick, "annotations"),
+			    "org.opencontainers.image.ref.name");
+
+			if (ref != NULL && (img->name = strdup(ref)) == NULL)
+				goto out;
+		}
 		rc = load_manifest(s, &sub, img, depth + 1, NULL, err, errlen);
 		if (rc == 0 && img->manifest.digest == NULL)
 			img->manifest = sub;
@@ -674,6 +681,11 @@ image_load_docker(struct imgsrc *s, const char *tag, struct image *img,
 			snprintf(err, errlen, "%zu images in the archive; name one with :NAME:TAG", n);
 		goto out;
 	}
+	c = json_get(pick, "RepoTags");
+	if (c != NULL && c->type == JSON_ARRAY && c->child != NULL &&
+	    c->child->type == JSON_STRING &&
+	    (img->name = strdup(short_ref(c->child->str))) == NULL)
+		goto out;
 	cfg = json_getstr(pick, "Config");
 	layers = json_get(pick, "Layers");
 	if (cfg == NULL || layers == NULL || layers->type != JSON_ARRAY) {
@@ -742,5 +754,6 @@ image_free(struct image *img)
 	free(img->diffids);
 	free(img->config_raw);
 	json_free(img->config_json);
+	free(img->name);
 	memset(img, 0, sizeof(*img));
 }

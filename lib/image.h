@@ -44,6 +44,7 @@ struct image {
 	char *config_raw;
 	size_t config_len;
 	struct json *config_json;
+	char *name;		/* the reference it was chosen by or carries */
 };
 
 int src_open_dir(struct imgsrc *s, const char *dir, char *err, size_t errlen);

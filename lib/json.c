@@ -457,3 +457,48 @@ json_getu64(const struct json *j, const char *key, unsigned long long *out)
 	*out = v;
 	return 0;
 }
+
+void
+json_write_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+void
+json_write(FILE *f, const struct json *j)
+{
+	const struct json *m;
+
+	switch (j->type) {
+	case JSON_NULL: fputs("null", f); break;
+	case JSON_TRUE: fputs("true", f); break;
+	case JSON_FALSE: fputs("false", f); break;
+	case JSON_NUMBER: fputs(j->str, f); break;
+	case JSON_STRING: json_write_str(f, j->str); break;
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		fputc(j->type == JSON_ARRAY ? '[' : '{', f);
+		for (m = j->child; m != NULL; m = m->next) {
+			if (m != j->child)
+				fputc(',', f);
+			if (j->type == JSON_OBJECT) {
+				json_write_str(f, m->key);
+				fputc(':', f);
+			}
+			json_write(f, m);
+		}
+		fputc(j->type == JSON_ARRAY ? ']' : '}', f);
+		break;
+	}
+}

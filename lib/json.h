@@ -4,6 +4,7 @@
 #define SKIFF_JSON_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING,
 	JSON_ARRAY, JSON_OBJECT };
@@ -32,5 +33,9 @@ struct json *json_get(const struct json *j, const char *key);
 const char *json_getstr(const struct json *j, const char *key);
 /* A number member as an unsigned integer; -1 when missing or not one. */
 int json_getu64(const struct json *j, const char *key, unsigned long long *out);
+/* Write j as compact JSON (object members in their order). */
+void json_write(FILE *f, const struct json *j);
+/* Write s as a JSON string. */
+void json_write_str(FILE *f, const char *s);
 
 #endif

@@ -176,6 +176,19 @@ else
 fi
 ok "no temp dirs left in the store" test -z "$(find "$SKIFF_ROOT/layers/sha256" -maxdepth 1 -name '.tmp-*')"
 
+# --- load: archives into the local store ---
+testcmd "load a docker-archive by its RepoTag" 0 "ex/img:t" img-unpack load d.tar
+testcmd "load an oci-archive under a new name" 0 "mine:v1" img-unpack load o.tar:t mine:v1
+testcmd "load a bare name gets :latest" 0 "zz:latest" img-unpack load oci:z:t zz
+rm -rf x && img-unpack -o x ex/img:t && listing x >got
+ok "a loaded image unpacks like umoci by NAME:TAG" cmp -s want got
+rm -rf x && img-unpack -o x zz && listing x >got
+ok "…and by NAME (zstd layers kept)" cmp -s want got
+ok "skopeo reads the local store" sh -c "skopeo inspect oci:$SKIFF_ROOT/images:mine:v1 | grep -q '\"Layers\"'"
+testerr "a NAME not in the store" 1 "^img-unpack: nope:x: tag nope:x: not found$" img-unpack nope:x
+testerr "load of a broken archive" 1 "^img-unpack: .*truncated" sh -c 'head -c 5000 d.tar >short.tar && img-unpack load short.tar x:y'
+ok "…adds nothing to the index" test "$(grep -o ref.name index.json 2>/dev/null; grep -c 'x:y' "$SKIFF_ROOT/images/index.json")" = 0
+
 # --- Hostile layers ---
 hostile() {	# hostile NAME EXPECTED-ERROR-PATTERN SPEC...
 	_hn=$1 _hp=$2; shift 2
