@@ -435,6 +435,7 @@ tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 			goto bad;
 		}
 		free(pax);
+		pax = NULL;
 		/* Only regular files carry data; a hardlink's size field is
 		 * ignored by GNU tar when it is nonzero, so is ours. */
 		if (e->type == '0') {
@@ -443,7 +444,7 @@ tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 		} else if (e->type == '1' || e->type == '2' || e->type == '5' ||
 		    e->type == '3' || e->type == '4' || e->type == '6') {
 			/* Data after them, if any, is skipped. */
-			t->left = e->type == '5' ? 0 : 0;
+			t->left = 0;
 			if (size > 0 && e->type != '1') {
 				t->left = size;
 				t->pad = (BLOCK - size % BLOCK) % BLOCK;
