@@ -54,7 +54,9 @@ cleanup(void)
 }
 
 /* die(), after removing our temp dir (die() itself uses _exit). */
-static noreturn void
+static void fatal(int code, const char *fmt, ...) __attribute__((__noreturn__, __format__(__printf__, 2, 3)));
+
+static void
 fatal(int code, const char *fmt, ...)
 {
 	va_list ap;
