@@ -13,7 +13,7 @@ SCRIPTS =
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
 	lib/seccomp.o $(LIBOBJ_IMG)
 # img-unpack: tar and JSON readers, checked blobs, image layouts, unpacking.
-LIBOBJ_IMG = lib/blob.o lib/image.o lib/json.o lib/tar.o lib/unpack.o
+LIBOBJ_IMG = lib/blob.o lib/image.o lib/json.o lib/sha256.o lib/tar.o lib/unpack.o
 LIBHDR = lib/util.h
 
 all: $(BIN)
@@ -40,11 +40,11 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
-$(LIBOBJ_IMG): lib/blob.h lib/image.h lib/json.h lib/tar.h lib/unpack.h
+$(LIBOBJ_IMG): lib/blob.h lib/image.h lib/json.h lib/sha256.h lib/tar.h lib/unpack.h
 
 bin/img-unpack: cmd/img-unpack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-unpack.c lib/libutil.a $(LDFLAGS) -lzstd -lz -lmd
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-unpack.c lib/libutil.a $(LDFLAGS) -lzstd -lz
 
 test check: all
 	tests/run

@@ -51,12 +51,12 @@ tohex(const unsigned char *d, char hex[65])
 void
 sha256_hex(const void *buf, size_t len, char hex[65])
 {
-	SHA2_CTX c;
+	struct sha256 c;
 	unsigned char d[32];
 
-	SHA256Init(&c);
-	SHA256Update(&c, buf, len);
-	SHA256Final(d, &c);
+	sha256_init(&c);
+	sha256_update(&c, buf, len);
+	sha256_final(&c, d);
 	tohex(d, hex);
 }
 
@@ -84,7 +84,7 @@ fill(struct blob *b)
 		errno = EIO;
 		return -1;
 	}
-	SHA256Update(&b->hin, b->in, (size_t)n);
+	sha256_update(&b->hin, b->in, (size_t)n);
 	b->pos += (uint64_t)n;
 	b->inlen = (size_t)n;
 	b->inpos = 0;
@@ -101,8 +101,8 @@ blob_open(struct blob *b, int fd, off_t off, uint64_t len, int decompress,
 	b->len = len;
 	b->decompress = decompress;
 	b->maxout = maxout;
-	SHA256Init(&b->hin);
-	SHA256Init(&b->hout);
+	sha256_init(&b->hin);
+	sha256_init(&b->hout);
 	if ((b->in = malloc(INBUF)) == NULL)
 		return -1;
 	if (!decompress)
@@ -150,7 +150,7 @@ out_count(struct blob *b, void *buf, size_t n)
 		errno = EFBIG;
 		return -1;
 	}
-	SHA256Update(&b->hout, buf, n);
+	sha256_update(&b->hout, buf, n);
 	return (ssize_t)n;
 }
 
@@ -260,9 +260,9 @@ blob_finish(struct blob *b, char inhex[65], char outhex[65])
 	while (b->pos < b->len)
 		if (fill(b) < 0)
 			return -1;
-	SHA256Final(d, &b->hin);
+	sha256_final(&b->hin, d);
 	tohex(d, inhex);
-	SHA256Final(d, &b->hout);
+	sha256_final(&b->hout, d);
 	tohex(d, outhex);
 	return 0;
 }

@@ -6,7 +6,8 @@
 
 #include <sys/types.h>
 #include <stdint.h>
-#include <sha2.h>
+
+#include "sha256.h"
 
 enum { BLOB_PLAIN, BLOB_GZIP, BLOB_ZSTD };
 
@@ -15,7 +16,7 @@ struct blob {
 	off_t off;		/* where the blob starts in fd */
 	uint64_t len, pos;	/* its length, bytes read so far */
 	int comp, decompress, ended;
-	SHA2_CTX hin, hout;
+	struct sha256 hin, hout;
 	uint64_t nout, maxout;
 	void *z;		/* z_stream or ZSTD_DStream */
 	unsigned char *in;
