@@ -298,12 +298,6 @@ print_inspect(struct image *img)
 	}
 }
 
-static ssize_t
-blob_tar_read(void *ctx, void *buf, size_t len)
-{
-	return blob_read(ctx, buf, len);
-}
-
 static double
 now(void)
 {
@@ -332,9 +326,11 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 	const char *name = l->digest ? l->digest : img->diffids[i];
 	const char *hex = NULL;
 	char err[512], inhex[65], outhex[65];
+	struct blob_async *async;
 	struct blob b;
 	struct tar t;
 	uint64_t len, max;
+	int rc;
 	double t0 = now();
 	off_t off;
 	int fd;
@@ -352,8 +348,12 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 	    (len > (UINT64_MAX >> 9) ? UINT64_MAX : (len * 256 > (1ULL << 30) ? len * 256 : 1ULL << 30));
 	if (blob_open(&b, fd, off, len, 1, max) < 0)
 		fatal(1, "layer %s: %s", name, b.err[0] ? b.err : strerror(errno));
-	tar_init(&t, blob_tar_read, &b);
-	if (unpack_layer(u, &t, err, sizeof(err)) < 0) {
+	if ((async = blob_async_start(&b)) == NULL)
+		fatal(1, "layer %s: start a thread:", name);
+	tar_init(&t, blob_async_read, async);
+	rc = unpack_layer(u, &t, err, sizeof(err));
+	blob_async_stop(async);
+	if (rc < 0) {
 		if (b.err[0] != '\0')
 			fatal(1, "layer %s: %s", name, b.err);
 		fatal(1, "layer %s: %s", name, err);

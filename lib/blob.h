@@ -33,6 +33,18 @@ ssize_t blob_read(struct blob *b, void *buf, size_t len);
  * digests as 64 hex digits: of the blob, and of the decompressed stream. */
 int blob_finish(struct blob *b, char inhex[65], char outhex[65]);
 void blob_close(struct blob *b);
+/*
+ * The same stream read ahead by a thread of its own, so that inflating and
+ * hashing overlap with whatever the caller does with the bytes (creating
+ * files). Start it after blob_open, read with blob_async_read (a tar_readfn),
+ * stop it before blob_finish.
+ */
+#define BLOB_NSLOT 8
+struct blob_async;
+struct blob_async *blob_async_start(struct blob *b);
+ssize_t blob_async_read(void *async, void *buf, size_t len);
+void blob_async_stop(struct blob_async *a);
+
 /* "sha256:" and 64 lowercase hex digits; the hex part in *hex. */
 int digest_valid(const char *digest, const char **hex);
 /* sha256 of a whole buffer as hex. */

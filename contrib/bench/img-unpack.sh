@@ -67,7 +67,7 @@ um=$(run3 umoci "umoci unpack --image img:b out")
 iu=$(run3 img-unpack "img-unpack -o out img:b")
 iz=$(run3 img-unpack-zstd "img-unpack -o out zimg:b")
 ratio() { echo "scale=2; $1 / $2" | bc; }
-echo "input: $(cat "$C/kind") rootfs, $(du -m "$C/layer.tar.gz" | cut -f1) MB gzip layer, on tmpfs, medians of 3"
+echo "input: $(cat "$C/kind") rootfs, $(du -m "$C/layer.tar.gz" | cut -f1) MB gzip layer, on tmpfs, medians of 3; load average $(cut -d" " -f1-3 /proc/loadavg)"
 printf '%-28s %6.2f s\n' "gzip -dc >/dev/null" "$gz" "tar -xzf" "$tx" "umoci unpack" "$um" \
     "img-unpack -o (gzip)" "$iu" "img-unpack -o (zstd)" "$iz"
 echo "img-unpack / tar -xzf:      $(ratio "$iu" "$tx")x  (target <= 1.0)"
