@@ -128,12 +128,21 @@ parse_ref(const char *arg, enum srckind *kind, char **path, char **tag)
 	if ((p = strdup(arg)) == NULL)
 		fatal(1, "out of memory");
 	if (stat(p, &st) < 0 && (c = strrchr(p, ':')) != NULL && strchr(c, '/') == NULL) {
-		/* PATH:TAG of an existing PATH. */
+		/* PATH:TAG, or PATH:NAME:TAG of a docker archive, of an
+		 * existing PATH. */
 		*c = '\0';
 		if (stat(p, &st) == 0)
 			*tag = c + 1;
-		else
+		else {
 			*c = ':';
+			if ((c = strchr(p, ':')) != NULL) {
+				*c = '\0';
+				if (stat(p, &st) == 0)
+					*tag = c + 1;
+				else
+					*c = ':';
+			}
+		}
 	}
 	if (*tag != NULL || stat(p, &st) == 0) {
 		int fd, has_docker;

@@ -126,6 +126,25 @@ for src in docker-archive:d.tar docker-archive:d.tar:ex/img:t d.tar oci-archive:
 	listing x >got 2>/dev/null
 	ok "$src unpacks like umoci" cmp -s want got
 done
+# Docker 25's archive: an OCI layout plus a manifest.json pointing into it.
+cp -a img d25 && cfgd=$(img-unpack --inspect img:t | sed -n 's/^config=sha256://p')
+lays=$(img-unpack --inspect img:t | sed -n 's/^layer=sha256:\([0-9a-f]*\) .*/"blobs\/sha256\/\1"/p' | paste -sd, -)
+printf '[{"Config":"blobs/sha256/%s","RepoTags":["d25:v"],"Layers":[%s]}]' "$cfgd" "$lays" >d25/manifest.json
+tar -C d25 -cf d25.tar . && rm -rf x got && img-unpack -o x d25.tar:d25:v && listing x >got
+ok "Docker 25 archive (manifest.json into an OCI layout)" cmp -s want got
+# A nested index with an attestation and another platform beside ours.
+cp -a img nest && man=$(img-unpack --inspect img:t | sed -n 's/^manifest=//p')
+msize=$(img-unpack --inspect img:t | sed -n 's/^manifest_size=//p')
+z64=$(printf %064d 0)
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[%s,%s,%s]}' \
+    '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'"$z64"'","size":1,"platform":{"os":"unknown","architecture":"unknown"},"annotations":{"vnd.docker.reference.type":"attestation-manifest"}}' \
+    '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:'"$z64"'","size":1,"platform":{"os":"linux","architecture":"arm64"}}' \
+    '{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"'"$man"'","size":'"$msize"',"platform":{"os":"linux","architecture":"amd64"}}' >inner
+ih=$(sha256sum inner | cut -d' ' -f1) && mv inner "nest/blobs/sha256/$ih"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
+    "$ih" "$(wc -c <"nest/blobs/sha256/$ih")" >nest/index.json
+rm -rf x got && img-unpack -o x nest:multi && listing x >got
+ok "nested index: linux/amd64 picked, attestation skipped" cmp -s want got
 ok "zstd layers are labelled zstd" grep -q 'tar+zstd' z/index.json z/blobs/sha256/*
 testerr "unknown tag" 1 "^img-unpack: img:nope: tag nope: not found$" img-unpack -o x2 img:nope
 testerr "docker-archive: unknown name" 1 "tag other:t: not found" img-unpack -o x2 docker-archive:d.tar:other:t
@@ -180,9 +199,9 @@ ok "no temp dirs left in the store" test -z "$(find "$SKIFF_ROOT/layers/sha256" 
 testcmd "load a docker-archive by its RepoTag" 0 "ex/img:t" img-unpack load d.tar
 testcmd "load an oci-archive under a new name" 0 "mine:v1" img-unpack load o.tar:t mine:v1
 testcmd "load a bare name gets :latest" 0 "zz:latest" img-unpack load oci:z:t zz
-rm -rf x && img-unpack -o x ex/img:t && listing x >got
+rm -rf x got && img-unpack -o x ex/img:t && listing x >got
 ok "a loaded image unpacks like umoci by NAME:TAG" cmp -s want got
-rm -rf x && img-unpack -o x zz && listing x >got
+rm -rf x got && img-unpack -o x zz && listing x >got
 ok "…and by NAME (zstd layers kept)" cmp -s want got
 ok "skopeo reads the local store" sh -c "skopeo inspect oci:$SKIFF_ROOT/images:mine:v1 | grep -q '\"Layers\"'"
 testerr "a NAME not in the store" 1 "^img-unpack: nope:x: tag nope:x: not found$" img-unpack nope:x
