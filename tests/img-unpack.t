@@ -68,17 +68,25 @@ mkimg() {
 	done
 }
 
-# sentinel: a host directory next to the targets that must stay untouched.
-mkdir -p host && echo secret >host/file
-hostsum() { ( cd host && find . -printf '%y %m %p\n' | sort; cat file ) | md5sum; }
-HOST=$(hostsum)
-
 # --- Usage ---
 testcmd "--help exits 0" 0 "$(img-unpack --help)" img-unpack --help
 testcmd "--version" 0 "img-unpack 0.1.0" img-unpack --version
 testerr "no IMAGE is a usage error" 2 '^usage: img-unpack' img-unpack
 testerr "unknown option" 2 'usage: img-unpack' img-unpack --frob x
 testerr "--max-size checked" 2 'max-size' img-unpack --max-size lots x
+
+
+# suite DIR SUFFIX: everything below, in a directory and a SKIFF_ROOT of its own,
+# with whichever img-unpack is first in PATH; test names get SUFFIX.
+suite() {
+sfx=$2
+mkdir -p "$TMP/$1" && cd "$TMP/$1" || exit 1
+SKIFF_ROOT=$TMP/$1/root
+export SKIFF_ROOT
+# sentinel: a host directory next to the targets that must stay untouched.
+mkdir -p host && echo secret >host/file
+hostsum() { ( cd host && find . -printf '%y %m %p\n' | sort; cat file ) | md5sum; }
+HOST=$(hostsum)
 
 # --- A corpus made by GNU tar and umoci ---
 mkdir -p s1/etc s1/d/sub s1/opq/keep s1/turn s1/long s1/f2d
@@ -103,17 +111,17 @@ mkimg img l1.tar l2.tar l3.tar || skip_all "umoci cannot build the corpus"
 umoci unpack --image img:t u >/dev/null 2>&1 || skip_all "umoci unpack failed"
 listing u/rootfs >want
 
-testcmd "-o OCI layout (umoci-made)" 0 "" img-unpack -o out1 img:t
+testcmd "-o OCI layout (umoci-made)$sfx" 0 "" img-unpack -o out1 img:t
 listing out1 >got1
-ok "rootfs equals umoci's, entry by entry" cmp -s want got1
+ok "rootfs equals umoci's, entry by entry$sfx" cmp -s want got1
 [ -s got1 ] && ! cmp -s want got1 && diff want got1 | head -20 | sed 's/^/# /'
-ok "whiteout removed etc/gone" test ! -e out1/etc/gone -a -f out1/etc/file
-ok "opaque dir hides lower content" test ! -e out1/opq/keep -a -f out1/opq/new
-ok "file turned into a directory" test -f out1/f2d/was-file/in
-ok "no .wh. file reached the disk" test -z "$(find out1 -name '.wh.*')"
-ok "hardlink across layers" test "$(stat -c %i out1/etc/file)" = "$(stat -c %i out1/etc/hard-again)"
-ok "symlinks stored verbatim" test "$(readlink out1/abs)" = /etc/file -a "$(readlink out1/rel)" = ../../../../etc/file
-ok "uid above 2^21 and setuid kept" test "$(stat -c %u:%a out1/etc/file out1/suid | tr '\n' ' ')" = "3000000:644 0:4755 "
+ok "whiteout removed etc/gone$sfx" test ! -e out1/etc/gone -a -f out1/etc/file
+ok "opaque dir hides lower content$sfx" test ! -e out1/opq/keep -a -f out1/opq/new
+ok "file turned into a directory$sfx" test -f out1/f2d/was-file/in
+ok "no .wh. file reached the disk$sfx" test -z "$(find out1 -name '.wh.*')"
+ok "hardlink across layers$sfx" test "$(stat -c %i out1/etc/file)" = "$(stat -c %i out1/etc/hard-again)"
+ok "symlinks stored verbatim$sfx" test "$(readlink out1/abs)" = /etc/file -a "$(readlink out1/rel)" = ../../../../etc/file
+ok "uid above 2^21 and setuid kept$sfx" test "$(stat -c %u:%a out1/etc/file out1/suid | tr '\n' ' ')" = "3000000:644 0:4755 "
 
 skopeo copy -q oci:img:t docker-archive:d.tar:ex/img:t
 skopeo copy -q oci:img:t oci-archive:o.tar:t
@@ -124,14 +132,14 @@ for src in docker-archive:d.tar docker-archive:d.tar:ex/img:t d.tar oci-archive:
 	rm -rf x
 	img-unpack -o x "$src" >/dev/null 2>x.err
 	listing x >got 2>/dev/null
-	ok "$src unpacks like umoci" cmp -s want got
+	ok "$src unpacks like umoci$sfx" cmp -s want got
 done
 # Docker 25's archive: an OCI layout plus a manifest.json pointing into it.
 cp -a img d25 && cfgd=$(img-unpack --inspect img:t | sed -n 's/^config=sha256://p')
 lays=$(img-unpack --inspect img:t | sed -n 's/^layer=sha256:\([0-9a-f]*\) .*/"blobs\/sha256\/\1"/p' | paste -sd, -)
 printf '[{"Config":"blobs/sha256/%s","RepoTags":["d25:v"],"Layers":[%s]}]' "$cfgd" "$lays" >d25/manifest.json
 tar -C d25 -cf d25.tar . && rm -rf x got && img-unpack -o x d25.tar:d25:v && listing x >got
-ok "Docker 25 archive (manifest.json into an OCI layout)" cmp -s want got
+ok "Docker 25 archive (manifest.json into an OCI layout)$sfx" cmp -s want got
 # A nested index with an attestation and another platform beside ours.
 cp -a img nest && man=$(img-unpack --inspect img:t | sed -n 's/^manifest=//p')
 msize=$(img-unpack --inspect img:t | sed -n 's/^manifest_size=//p')
@@ -144,11 +152,11 @@ ih=$(sha256sum inner | cut -d' ' -f1) && mv inner "nest/blobs/sha256/$ih"
 printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.index.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"multi"}}]}' \
     "$ih" "$(wc -c <"nest/blobs/sha256/$ih")" >nest/index.json
 rm -rf x got && img-unpack -o x nest:multi && listing x >got
-ok "nested index: linux/amd64 picked, attestation skipped" cmp -s want got
-ok "zstd layers are labelled zstd" grep -q 'tar+zstd' z/index.json z/blobs/sha256/*
-testerr "unknown tag" 1 "^img-unpack: img:nope: tag nope: not found$" img-unpack -o x2 img:nope
-testerr "docker-archive: unknown name" 1 "tag other:t: not found" img-unpack -o x2 docker-archive:d.tar:other:t
-testerr "-o into a non-empty dir refused" 1 "out1: exists and is not an empty directory" img-unpack -o out1 img:t
+ok "nested index: linux/amd64 picked, attestation skipped$sfx" cmp -s want got
+ok "zstd layers are labelled zstd$sfx" grep -q 'tar+zstd' z/index.json z/blobs/sha256/*
+testerr "unknown tag$sfx" 1 "^img-unpack: img:nope: tag nope: not found$" img-unpack -o x2 img:nope
+testerr "docker-archive: unknown name$sfx" 1 "tag other:t: not found" img-unpack -o x2 docker-archive:d.tar:other:t
+testerr "-o into a non-empty dir refused$sfx" 1 "out1: exists and is not an empty directory" img-unpack -o out1 img:t
 
 # --- --config and --inspect ---
 umoci config --image img:t --config.entrypoint /bin/sh --config.entrypoint "-c" \
@@ -157,7 +165,7 @@ umoci config --image img:t --config.entrypoint /bin/sh --config.entrypoint "-c" 
     --config.user 1000:1000 --config.exposedports 80/tcp --config.volume /data \
     --config.label 'k=v v' --tag cfg >/dev/null
 img-unpack --config img:cfg >cfg.out
-ok "--config prints every key" test "$(cut -d= -f1 cfg.out | tr '\n' ' ')" = \
+ok "--config prints every key$sfx" test "$(cut -d= -f1 cfg.out | tr '\n' ' ')" = \
     "Entrypoint Cmd Env WorkingDir User ExposedPorts Volumes Labels StopSignal Architecture Os ImageId "
 ( eval "$(cat cfg.out)"
   eval "set -- $Cmd"
@@ -166,55 +174,55 @@ ok "--config prints every key" test "$(cut -d= -f1 cfg.out | tr '\n' ' ')" = \
   eval "set -- $Env"; [ "$2" = "B=two words'q" ] || exit 1
   [ "$WorkingDir" = /w ] && [ "$User" = 1000:1000 ] && [ "$ExposedPorts" = "'80/tcp'" ] &&
   [ "$Volumes" = "'/data'" ] && [ "$Labels" = "'k=v v'" ] ) >/dev/null 2>&1
-ok "--config output is eval-safe and round-trips lists" test $? -eq 0 -a ! -e pwned
+ok "--config output is eval-safe and round-trips lists$sfx" test $? -eq 0 -a ! -e pwned
 img-unpack --inspect img:t >insp
-ok "--inspect names manifest, config, layers" sh -c \
+ok "--inspect names manifest, config, layers$sfx" sh -c \
     'grep -q "^manifest=sha256:[0-9a-f]\{64\}$" insp && grep -q "^layers=3$" insp &&
      test "$(grep -c "^layer=sha256:.* application/vnd.oci.image.layer.v1.tar+gzip sha256:" insp)" = 3'
 
 # --- Store mode ---
 img-unpack img:t >lowers
-ok "store mode prints 3 lower dirs, top first" test "$(wc -l <lowers)" = 3 -a \
+ok "store mode prints 3 lower dirs, top first$sfx" test "$(wc -l <lowers)" = 3 -a \
     "$(head -1 lowers)" = "$SKIFF_ROOT/layers/sha256/$(sed -n 's/^layer=.* //p' insp | tail -1 | cut -c8-)"
 top=$(head -1 lowers); mid=$(sed -n 2p lowers)
-ok "whiteout stored as a 0/0 char device" test "$(stat -c '%F %t:%T' "$mid/etc/gone")" = "character special file 0:0"
-ok "opaque dir stored as trusted.overlay.opaque" sh -c "getfattr -n trusted.overlay.opaque --only-values '$mid/opq' 2>/dev/null | grep -qx y"
-ok "hardlink to a lower layer copied into its layer" test "$(cat "$top/etc/hard-again")" = hello
+ok "whiteout stored as a 0/0 char device$sfx" test "$(stat -c '%F %t:%T' "$mid/etc/gone")" = "character special file 0:0"
+ok "opaque dir stored as trusted.overlay.opaque$sfx" sh -c "getfattr -n trusted.overlay.opaque --only-values '$mid/opq' 2>/dev/null | grep -qx y"
+ok "hardlink to a lower layer copied into its layer$sfx" test "$(cat "$top/etc/hard-again")" = hello
 i1=$(stat -c %i "$top")
-testcmd "second run reuses the layers" 0 "$(cat lowers)" img-unpack docker-archive:d.tar
-ok "layer dir untouched by the second run" test "$(stat -c %i "$top")" = "$i1"
+testcmd "second run reuses the layers$sfx" 0 "$(cat lowers)" img-unpack docker-archive:d.tar
+ok "layer dir untouched by the second run$sfx" test "$(stat -c %i "$top")" = "$i1"
 mkdir -p ov
 if unshare -m sh -c "mount -t overlay -o lowerdir=$(paste -sd: lowers) overlay ov && cd ov && find . -mindepth 1 >/dev/null && cd .. && $(command -v cp) -a ov/. merged/" 2>/dev/null; then
 	listing merged >got
 	# cp -a keeps hardlinks only within what it copies: compare without link counts.
-	ok "overlay of the lower dirs equals umoci's rootfs" sh -c \
+	ok "overlay of the lower dirs equals umoci's rootfs$sfx" sh -c \
 	    "sed 's/ [0-9]* [0-9.]* \./ ./' want | grep -v '^\./etc/file \./etc/hard' | LC_ALL=C sort >w2
 	     sed 's/ [0-9]* [0-9.]* \./ ./' got | grep -v '^\./etc/file \./etc/hard' | LC_ALL=C sort >g2; cmp -s w2 g2 || diff w2 g2 | sed 's/^/# /' >&2; cmp -s w2 g2"
 else
 	skip "overlay mount not permitted here"
 fi
-ok "no temp dirs left in the store" test -z "$(find "$SKIFF_ROOT/layers/sha256" -maxdepth 1 -name '.tmp-*')"
+ok "no temp dirs left in the store$sfx" test -z "$(find "$SKIFF_ROOT/layers/sha256" -maxdepth 1 -name '.tmp-*')"
 
 # --- load: archives into the local store ---
-testcmd "load a docker-archive by its RepoTag" 0 "ex/img:t" img-unpack load d.tar
-testcmd "load an oci-archive under a new name" 0 "mine:v1" img-unpack load o.tar:t mine:v1
-testcmd "load a bare name gets :latest" 0 "zz:latest" img-unpack load oci:z:t zz
+testcmd "load a docker-archive by its RepoTag$sfx" 0 "ex/img:t" img-unpack load d.tar
+testcmd "load an oci-archive under a new name$sfx" 0 "mine:v1" img-unpack load o.tar:t mine:v1
+testcmd "load a bare name gets :latest$sfx" 0 "zz:latest" img-unpack load oci:z:t zz
 rm -rf x got && img-unpack -o x ex/img:t && listing x >got
-ok "a loaded image unpacks like umoci by NAME:TAG" cmp -s want got
+ok "a loaded image unpacks like umoci by NAME:TAG$sfx" cmp -s want got
 rm -rf x got && img-unpack -o x zz && listing x >got
-ok "…and by NAME (zstd layers kept)" cmp -s want got
-ok "skopeo reads the local store" sh -c "skopeo inspect oci:$SKIFF_ROOT/images:mine:v1 | grep -q '\"Layers\"'"
-testerr "a NAME not in the store" 1 "^img-unpack: nope:x: tag nope:x: not found$" img-unpack nope:x
-testerr "load of a broken archive" 1 "^img-unpack: .*truncated" sh -c 'head -c 5000 d.tar >short.tar && img-unpack load short.tar x:y'
-ok "…adds nothing to the index" test "$(grep -o ref.name index.json 2>/dev/null; grep -c 'x:y' "$SKIFF_ROOT/images/index.json")" = 0
+ok "…and by NAME (zstd layers kept)$sfx" cmp -s want got
+ok "skopeo reads the local store$sfx" sh -c "skopeo inspect oci:$SKIFF_ROOT/images:mine:v1 | grep -q '\"Layers\"'"
+testerr "a NAME not in the store$sfx" 1 "^img-unpack: nope:x: tag nope:x: not found$" img-unpack nope:x
+testerr "load of a broken archive$sfx" 1 "^img-unpack: .*truncated" sh -c 'head -c 5000 d.tar >short.tar && img-unpack load short.tar x:y'
+ok "…adds nothing to the index$sfx" test "$(grep -o ref.name index.json 2>/dev/null; grep -c 'x:y' "$SKIFF_ROOT/images/index.json")" = 0
 
 # --- Hostile layers ---
 hostile() {	# hostile NAME EXPECTED-ERROR-PATTERN SPEC...
 	_hn=$1 _hp=$2; shift 2
 	rm -rf "h-$_hn" "h-$_hn.tar" "o-$_hn"
 	pytar "h-$_hn.tar" "$@" && mkimg "h-$_hn" "h-$_hn.tar" >/dev/null 2>&1 || { fail "$_hn: corpus"; return; }
-	testerr "hostile: $_hn" 1 "$_hp" img-unpack -o "o-$_hn" "h-$_hn:t"
-	ok "hostile: $_hn leaves nothing behind" test ! -e "o-$_hn" -a -z "$(ls -a | grep "^\.o-$_hn")"
+	testerr "hostile: $_hn$sfx" 1 "$_hp" img-unpack -o "o-$_hn" "h-$_hn:t"
+	ok "hostile: $_hn leaves nothing behind$sfx" test ! -e "o-$_hn" -a -z "$(ls -a | grep "^\.o-$_hn")"
 }
 hostile dotdot 'layer sha256:[0-9a-f]{64}: \.\./\.\./host/file: path escapes the root$' \
     f:../../host/file:pwned
@@ -223,41 +231,63 @@ hostile hardlink-escape 'hardlink target escapes the root' h:x:../../host/file
 hostile hardlink-host 'hardlink target not found' h:x:"$TMP/host/file"
 hostile symlink-then-dir 'a parent is not a directory|Not a directory|Too many' \
     l:esc:../host f:esc/pwn:x l:esc2:"$TMP/host" f:esc2/pwn:x
-ok "host files untouched" test "$(hostsum)" = "$HOST"
+ok "host files untouched$sfx" test "$(hostsum)" = "$HOST"
 
 # Contained rather than refused: absolute names and writes through
 # symlinks that point "outside" land inside the root, as in any container.
 pytar c1.tar f:/abs/name:1 d:etc l:up:../../../../../etc l:hostlink:"$TMP/host"
 pytar c2.tar f:up/passwd:inside d:"${TMP#/}" d:"${TMP#/}/host" f:hostlink/file:inside
 rm -rf cont && mkimg cont c1.tar c2.tar
-testcmd "absolute names and write-through symlinks contained" 0 "" img-unpack -o cout cont:t
-ok "…inside the root" test "$(cat cout/abs/name cout/etc/passwd "cout$TMP/host/file")" = "1insideinside"
-ok "host files still untouched" test "$(hostsum)" = "$HOST"
+testcmd "absolute names and write-through symlinks contained$sfx" 0 "" img-unpack -o cout cont:t
+ok "…inside the root$sfx" test "$(cat cout/abs/name cout/etc/passwd "cout$TMP/host/file")" = "1insideinside"
+ok "host files still untouched$sfx" test "$(hostsum)" = "$HOST"
 
 # Broken blobs.
 cp -a img bad && blob=$(sed -n 's/^layer=sha256:\([0-9a-f]*\) .*/\1/p' insp | head -1)
 printf 'X' | dd of="bad/blobs/sha256/$blob" bs=1 seek=20 conv=notrunc 2>/dev/null
-testerr "bad digest refused" 1 "layer sha256:$blob: (digest mismatch|gzip: )" img-unpack -o x3 bad:t
-ok "bad digest leaves nothing" test ! -e x3
+testerr "bad digest refused$sfx" 1 "layer sha256:$blob: (digest mismatch|gzip: )" img-unpack -o x3 bad:t
+ok "bad digest leaves nothing$sfx" test ! -e x3
 rm -rf bad && cp -a img bad && truncate -s -10 "bad/blobs/sha256/$blob"
-testerr "truncated blob refused" 1 "layer sha256:$blob: size [0-9]+, expected [0-9]+" img-unpack -o x3 bad:t
+testerr "truncated blob refused$sfx" 1 "layer sha256:$blob: size [0-9]+, expected [0-9]+" img-unpack -o x3 bad:t
 rm -rf bad && cp -a img bad
 sed -i "s|sha256:\([0-9a-f]*\)\"|sha256:../../../x\"|" bad/index.json
-testerr "digest with a / refused" 1 'digest sha256:\.\./\.\./\.\./x: not sha256: and 64 hex digits' img-unpack -o x3 bad:t
+testerr "digest with a / refused$sfx" 1 'digest sha256:\.\./\.\./\.\./x: not sha256: and 64 hex digits' img-unpack -o x3 bad:t
 rm -rf bad && cp -a img bad && cfg=$(sed -n 's/^config=sha256://p' insp)
-testerr "layer against the wrong diff_id" 1 'diff_id mismatch|digest mismatch' sh -c \
+testerr "layer against the wrong diff_id$sfx" 1 'diff_id mismatch|digest mismatch' sh -c \
     "sed -i 's/\"diff_ids\":\[\"sha256:[0-9a-f]*\"/\"diff_ids\":[\"sha256:$(printf %064d 0)\"/' bad/blobs/sha256/$cfg &&
      img-unpack -o x3 bad:t"
 rm -rf bad
 # A gzip bomb: 300 MB of zeros in a file, under a 64 MB limit.
 head -c 300000000 /dev/zero >zeros && tar -cf bomb.tar zeros && rm -f zeros && mkimg bomb bomb.tar && rm -f bomb.tar
-testerr "decompression bomb stopped" 1 'decompressed size exceeds the limit of 67108864 bytes' \
+testerr "decompression bomb stopped$sfx" 1 'decompressed size exceeds the limit of 67108864 bytes' \
     img-unpack --max-size 64M -o x4 bomb:t
-ok "bomb leaves nothing" test ! -e x4 -a -z "$(ls -a | grep '^\.x4')"
+ok "bomb leaves nothing$sfx" test ! -e x4 -a -z "$(ls -a | grep '^\.x4')"
 rm -rf bomb
 # A layer without the end-of-archive marker (umoci insert makes them).
 pytar eoa.tar f:a:1 f:b:2 && head -c 2048 eoa.tar >eoa2.tar && mkimg eoa eoa2.tar
-testcmd "missing end-of-archive marker tolerated" 0 "" img-unpack -o x5 eoa:t
-ok "…with all entries" test "$(cat x5/a x5/b)" = "12"
+testcmd "missing end-of-archive marker tolerated$sfx" 0 "" img-unpack -o x5 eoa:t
+ok "…with all entries$sfx" test "$(cat x5/a x5/b)" = "12"
 
+cd "$TMP" || exit 1
+}
+
+suite main ""
+# Again under ASan and UBSan (a clang/glibc build), when clang is here.
+asan=$TOP/build/asan/img-unpack
+if command -v clang >/dev/null && [ -f /usr/include/zstd.h ]; then
+	if [ ! -x "$asan" ] || [ -n "$(find "$TOP/lib" "$TOP/cmd/img-unpack.c" -newer "$asan" -name '*.[ch]' | head -1)" ]; then
+		mkdir -p "$TOP/build/asan"
+		clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		    -D_GNU_SOURCE -I"$TOP/lib" -o "$asan" "$TOP/cmd/img-unpack.c" "$TOP"/lib/*.c \
+		    -lz -lzstd -lseccomp -lpthread 2>"$TMP/asan.log" || rm -f "$asan"
+	fi
+	if [ -x "$asan" ]; then
+		mkdir -p "$TMP/asanbin" && ln -sf "$asan" "$TMP/asanbin/img-unpack"
+		PATH=$TMP/asanbin:$PATH ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 suite asan " (asan)"
+	else
+		fail "ASan build" "$(head -5 "$TMP/asan.log")"
+	fi
+else
+	skip "ASan pass: clang or libzstd-dev missing"
+fi
 cd / && done_testing
