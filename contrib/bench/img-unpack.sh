@@ -9,7 +9,7 @@ set -u
 : "${BENCH_CACHE:?run me through contrib/bench/run}"
 C=$BENCH_CACHE/img-unpack
 mkdir -p "$C"
-for t in umoci skopeo tar gzip zstd; do
+for t in umoci skopeo tar gzip zstd bc /usr/bin/time; do
 	command -v $t >/dev/null || { echo "img-unpack bench: $t missing (contrib/packages.d/img-unpack.txt)"; exit 1; }
 done
 
@@ -49,27 +49,32 @@ T=$(mktemp -d /dev/shm/skiff-bench.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cp -a "$C/img" "$C/zimg" "$C/layer.tar.gz" "$T/"
 
-# run3 NAME CMD: median wall time of 3 runs, each into a fresh $T/out.
+# run3 NAME CMD: median wall time and median CPU time (user+sys) of 3
+# runs, each into a fresh $T/out. CPU time is the steadier figure on a
+# shared machine; wall time is what overlapping work (threads, tar's gzip
+# child) buys.
 run3() {
 	_name=$1; shift
 	for _i in 1 2 3; do
 		rm -rf "$T/out"
-		_s=$(date +%s.%N)
-		sh -c "$*" >/dev/null 2>&1 || { echo "$_name: failed: $*" >&2; echo 0; return; }
-		_e=$(date +%s.%N)
-		echo "$_e - $_s" | bc
-	done | sort -n | sed -n 2p
+		/usr/bin/time -f '%e %U %S' -o "$T/time" sh -c "$*" >/dev/null 2>&1 ||
+		    { echo "$_name: failed: $*" >&2; echo "0 0 0" >"$T/time"; }
+		awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }' "$T/time"
+	done >"$T/runs"
+	echo "$(sort -n "$T/runs" | sed -n 2p | cut -d' ' -f1) $(sort -n -k2 "$T/runs" | sed -n 2p | cut -d' ' -f2)"
 }
 cd "$T" || exit 1
-gz=$(run3 gzip "gzip -dc layer.tar.gz >/dev/null")
-tx=$(run3 tar "mkdir out && tar -xzf layer.tar.gz -C out")
-um=$(run3 umoci "umoci unpack --image img:b out")
-iu=$(run3 img-unpack "img-unpack -o out img:b")
-iz=$(run3 img-unpack-zstd "img-unpack -o out zimg:b")
+set -- $(run3 gzip "gzip -dc layer.tar.gz >/dev/null"); gz=$1 gzc=$2
+set -- $(run3 tar "mkdir out && tar -xzf layer.tar.gz -C out"); tx=$1 txc=$2
+set -- $(run3 umoci "umoci unpack --image img:b out"); um=$1 umc=$2
+set -- $(run3 img-unpack "img-unpack -o out img:b"); iu=$1 iuc=$2
+set -- $(run3 img-unpack-zstd "img-unpack -o out zimg:b"); iz=$1 izc=$2
 ratio() { echo "scale=2; $1 / $2" | bc; }
 echo "input: $(cat "$C/kind") rootfs, $(du -m "$C/layer.tar.gz" | cut -f1) MB gzip layer, on tmpfs, medians of 3; load average $(cut -d" " -f1-3 /proc/loadavg)"
-printf '%-28s %6.2f s\n' "gzip -dc >/dev/null" "$gz" "tar -xzf" "$tx" "umoci unpack" "$um" \
-    "img-unpack -o (gzip)" "$iu" "img-unpack -o (zstd)" "$iz"
-echo "img-unpack / tar -xzf:      $(ratio "$iu" "$tx")x  (target <= 1.0)"
-echo "umoci / img-unpack:         $(ratio "$um" "$iu")x  (target >= 2)"
-echo "img-unpack gzip / zstd:     $(ratio "$iu" "$iz")x  (target >= 4)"
+printf '%-26s %8s %8s\n' "" "wall" "cpu"
+printf '%-26s %7.2fs %7.2fs\n' "gzip -dc >/dev/null" "$gz" "$gzc" "tar -xzf" "$tx" "$txc" \
+    "umoci unpack" "$um" "$umc" "img-unpack -o (gzip)" "$iu" "$iuc" \
+    "img-unpack -o (zstd)" "$iz" "$izc"
+echo "img-unpack / tar -xzf:   wall $(ratio "$iu" "$tx")x  cpu $(ratio "$iuc" "$txc")x  (target <= 1.0)"
+echo "umoci / img-unpack:      wall $(ratio "$um" "$iu")x  cpu $(ratio "$umc" "$iuc")x  (target >= 2)"
+echo "img-unpack gzip / zstd:  wall $(ratio "$iu" "$iz")x  cpu $(ratio "$iuc" "$izc")x  (target >= 4)"
