@@ -3,8 +3,8 @@
  * content-addressed layer store (overlay lower dirs) or one flat rootfs. */
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/time.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -469,13 +469,18 @@ do_output(struct imgsrc *src, struct image *img)
 	 * empty directory (rename replaces only those). */
 	if (fstatat(parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		int fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		char buf[512];
-		long n = fd < 0 ? -1 : syscall(SYS_getdents64, fd, buf, sizeof(buf));
+		DIR *d = fd < 0 ? NULL : fdopendir(fd);
+		struct dirent *de;
+		int entries = 0;
 
-		/* "." and ".." take 48 bytes; more means entries. */
-		if (fd < 0 || n < 0 || n > 48)
+		if (d == NULL)
 			fatal(1, "-o %s: exists and is not an empty directory", conf.out);
-		close(fd);
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				entries++;
+		closedir(d);
+		if (entries > 0)
+			fatal(1, "-o %s: exists and is not an empty directory", conf.out);
 	}
 	if (strlen(base) > 200)
 		fatal(1, "-o %s: name too long", conf.out);

@@ -157,6 +157,9 @@ ok "zstd layers are labelled zstd$sfx" grep -q 'tar+zstd' z/index.json z/blobs/s
 testerr "unknown tag$sfx" 1 "^img-unpack: img:nope: tag nope: not found$" img-unpack -o x2 img:nope
 testerr "docker-archive: unknown name$sfx" 1 "tag other:t: not found" img-unpack -o x2 docker-archive:d.tar:other:t
 testerr "-o into a non-empty dir refused$sfx" 1 "out1: exists and is not an empty directory" img-unpack -o out1 img:t
+mkdir -p emptyd && ln -sfn emptyd linkd
+testcmd "-o into an existing empty dir$sfx" 0 "" img-unpack -o emptyd img:t
+testerr "-o onto a symlink refused$sfx" 1 "linkd: exists and is not an empty directory" img-unpack -o linkd img:t
 
 # --- --config and --inspect ---
 umoci config --image img:t --config.entrypoint /bin/sh --config.entrypoint "-c" \
