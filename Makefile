@@ -5,18 +5,57 @@
 
 include config.mk
 
-CMDS = ns-run img-unpack
-BIN = bin/ns-run bin/img-unpack
-MAN = man/ns-run.1 man/img-unpack.1
-SCRIPTS =
+# One name a line, sorted: several people add commands at once.
+CMDS = \
+	img-unpack \
+	ns-run \
+	skiff-probe \
+	vol-mount \
+	yaml-flat
+BIN = \
+	bin/img-unpack \
+	bin/ns-run \
+	bin/skiff-probe \
+	bin/vol-mount \
+	bin/yaml-flat
+MAN = \
+	man/img-unpack.1 \
+	man/ns-run.1 \
+	man/skiff-check.1 \
+	man/skiff.1 \
+	man/vol-mount.1 \
+	man/yaml-flat.1
+SCRIPTS = \
+	bin/skiff \
+	bin/skiff-check \
+	bin/skiff-kube
 
-LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o $(LIBOBJ_IMG)
-# img-unpack: tar and JSON readers, checked blobs, image layouts, unpacking.
-LIBOBJ_IMG = lib/blob.o lib/image.o lib/json.o lib/sha256.o lib/tar.o lib/unpack.o
-LIBHDR = lib/util.h
+LIBOBJ = \
+	lib/blob.o \
+	lib/caps.o \
+	lib/err.o \
+	lib/exec.o \
+	lib/fd.o \
+	lib/flatten.o \
+	lib/image.o \
+	lib/json.o \
+	lib/mountops.o \
+	lib/num.o \
+	lib/opt.o \
+	lib/passwd.o \
+	lib/path.o \
+	lib/rootfs.o \
+	lib/seccomp.o \
+	lib/sha256.o \
+	lib/tar.o \
+	lib/unpack.o \
+	lib/yamlflat.o
+LIBHDR = \
+	lib/rootfs.h \
+	lib/util.h \
+	lib/yamlflat.h
 
-all: $(BIN)
+all: $(BIN) $(SCRIPTS)
 
 # The libraries, rebuilt with musl when missing or when deps.sh changes;
 # `make deps` re-checks the Debian source versions and rebuilds what moved.
@@ -32,6 +71,15 @@ deps:
 
 $(LIBOBJ): $(LIBHDR) $(DEPS)/.built
 
+# Docker's default seccomp filter, compiled once at build time
+# (contrib/seccomp-gen.c) so ns-run does not build it on every start.
+$(BUILD)/seccomp-gen: contrib/seccomp-gen.c lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LIBHDR) $(DEPS)/.built
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DSECCOMP_NO_PRECOMPILED -o $@ contrib/seccomp-gen.c \
+	    lib/seccomp.c lib/caps.c lib/fd.c lib/num.c $(LDFLAGS) -lseccomp
+$(BUILD)/seccomp-default.h: $(BUILD)/seccomp-gen
+	$(BUILD)/seccomp-gen >$@.tmp && mv $@.tmp $@
+lib/seccomp.o: $(BUILD)/seccomp-default.h
+
 lib/libutil.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
@@ -40,13 +88,48 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
-$(LIBOBJ_IMG): lib/blob.h lib/image.h lib/json.h lib/sha256.h lib/tar.h lib/unpack.h
+lib/blob.o lib/image.o lib/json.o lib/sha256.o lib/tar.o lib/unpack.o: lib/blob.h lib/image.h lib/json.h lib/sha256.h lib/tar.h lib/unpack.h
 
 bin/img-unpack: cmd/img-unpack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-unpack.c lib/libutil.a $(LDFLAGS) -lzstd -lz
 
-test check: all
+lib/mountops.o lib/flatten.o: lib/mountops.h
+bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/vol-mount.c lib/libutil.a $(LDFLAGS)
+
+# Small static programs the tests put into container root filesystems.
+TESTBIN = tests/out/sysprobe
+tests/out/sysprobe: tests/helpers/sysprobe.c $(DEPS)/.built
+	@mkdir -p tests/out
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ tests/helpers/sysprobe.c $(LDFLAGS)
+
+# The shell parts of the toolkit: checked for syntax, copied as they are.
+bin/skiff: cmd/skiff.sh
+	@mkdir -p bin
+	sh -n cmd/skiff.sh
+	cp cmd/skiff.sh $@ && chmod 755 $@
+
+bin/skiff-kube: cmd/skiff-kube.sh
+	@mkdir -p bin
+	sh -n cmd/skiff-kube.sh
+	cp cmd/skiff-kube.sh $@ && chmod 755 $@
+
+bin/skiff-check: cmd/skiff-check.sh
+	@mkdir -p bin
+	sh -n cmd/skiff-check.sh
+	cp cmd/skiff-check.sh $@ && chmod 755 $@
+
+bin/skiff-probe: cmd/skiff-probe.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/skiff-probe.c lib/libutil.a $(LDFLAGS)
+
+bin/yaml-flat: cmd/yaml-flat.c lib/libutil.a lib/yamlflat.h $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/yaml-flat.c lib/libutil.a $(LDFLAGS) -lyaml
+
+test check: all $(TESTBIN)
 	tests/run
 
 bench: all
@@ -70,7 +153,7 @@ install: all
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
-	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a

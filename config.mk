@@ -11,7 +11,7 @@ BUILD = build
 DEPS = $(BUILD)/deps
 CC = musl-gcc
 AR = ar
-CPPFLAGS = -D_GNU_SOURCE -Ilib -I$(DEPS)/include
+CPPFLAGS = -D_GNU_SOURCE -Ilib -I$(BUILD) -I$(DEPS)/include
 CFLAGS = -std=c11 -Os -Wall -Wextra -fstack-protector-strong \
 	-ffunction-sections -fdata-sections
 LDFLAGS = -static -s -Wl,--gc-sections -L$(DEPS)/lib

@@ -29,10 +29,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "rootfs.h"
 #include "util.h"
-
-#define PROC_SUPER_MAGIC 0x9fa0
-#define CGROUP2_SUPER_MAGIC 0x63677270
 
 extern char **environ;
 
@@ -60,7 +58,9 @@ static struct {
 
 /* Descriptors held across the fork: the rootfs, a network namespace, the
  * pty's slave end, and the socket that hands the pty master outside. */
-static int rootfd = -1, netfd = -1, ptyslave = -1;
+static int netfd = -1, ptyslave = -1;
+static char ptyname[64];
+static struct seccomp_rules *filter;	/* --seccomp FILE, read before pivot_root */
 static int in_userns;
 
 static const char usage_line[] =
@@ -251,460 +251,45 @@ parse_args(int argc, char *argv[])
 	conf.argv = argv + optind;
 }
 
-/* ---- the root filesystem ------------------------------------------- */
+/* ---- the container ----------------------------------------------- */
 
+/* The namespaces other than PID's, which the process outside made. */
 static void
-xmount_fd(const char *src, int dstfd, const char *fstype, unsigned long flags,
-    const char *data, const char *what)
-{
-	char dst[32];
-
-	fdpath(dstfd, dst, sizeof(dst));
-	if (mount(src, dst, fstype, flags, data) < 0)
-		die(EXIT_SETUP, "mount %s:", what);
-}
-
-/* A directory beneath the rootfs to mount on, made when missing. */
-static int
-xmkdir_in_root(const char *path)
-{
-	int fd = mkdir_beneath(rootfd, path, 0755);
-
-	if (fd < 0)
-		die(EXIT_SETUP, "mountpoint %s in %s:", path, conf.rootfs);
-	return fd;
-}
-
-/* The flags a remount must keep: in a user namespace the kernel refuses a
- * remount that would clear nosuid/nodev/noexec locked by the parent. */
-static unsigned long
-locked_flags(int fd)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (fstatvfs(fd, &sv) < 0)
-		return 0;
-	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-	return f;
-}
-
-static void
-remount_ro(const char *path, const char *what)
-{
-	char p[32];
-	int fd;
-
-	fd = open_beneath(rootfd, path, O_PATH, 0);
-	if (fd < 0)
-		die(EXIT_SETUP, "read-only %s:", what);
-	fdpath(fd, p, sizeof(p));
-	if (mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fd), NULL) < 0)
-		die(EXIT_SETUP, "remount %s read-only:", what);
-	close(fd);
-}
-
-static void
-make_node(int devfd, const char *name, unsigned maj, unsigned min)
-{
-	char src[64], dst[32];
-	struct stat st;
-	int fd, hostfd;
-
-	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
-		fchmodat(devfd, name, 0666, 0);
-		return;
-	}
-	if (errno != EPERM)
-		die(EXIT_SETUP, "mknod /dev/%s:", name);
-	/* In a user namespace we may not make devices: bind the host's, after
-	 * checking it is the device it claims to be. */
-	snprintf(src, sizeof(src), "/dev/%s", name);
-	hostfd = open(src, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-	if (hostfd < 0 || fstat(hostfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
-	    st.st_rdev != makedev(maj, min))
-		die(EXIT_SETUP, "host %s is not the device %u:%u", src, maj, min);
-	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
-	if (fd < 0)
-		die(EXIT_SETUP, "create /dev/%s:", name);
-	close(fd);
-	fd = openat(devfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW);
-	fdpath(hostfd, src, sizeof(src));
-	fdpath(fd, dst, sizeof(dst));
-	if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-		die(EXIT_SETUP, "bind /dev/%s:", name);
-	close(fd);
-	close(hostfd);
-}
-
-/* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
-static void
-setup_dev(void)
-{
-	static const struct {
-		const char *name;
-		unsigned maj, min;
-	} nodes[] = {
-		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
-		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
-	};
-	static const char *const links[][2] = {
-		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
-		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
-		{ "pts/ptmx", "ptmx" },
-	};
-	int fd, devfd;
-	size_t i;
-	char opts[96];
-
-	fd = xmkdir_in_root("dev");
-	xmount_fd("tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME,
-	    "mode=755,size=65536k", "tmpfs on /dev");
-	close(fd);
-	devfd = open_beneath(rootfd, "dev", O_PATH | O_DIRECTORY, 0);
-	if (devfd < 0)
-		die(EXIT_SETUP, "open /dev:");
-	for (i = 0; i < LEN(nodes); i++)
-		make_node(devfd, nodes[i].name, nodes[i].maj, nodes[i].min);
-	for (i = 0; i < LEN(links); i++)
-		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
-			die(EXIT_SETUP, "symlink /dev/%s:", links[i][1]);
-	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
-	    mkdirat(devfd, "mqueue", 0755) < 0)
-		die(EXIT_SETUP, "mkdir in /dev:");
-
-	fd = openat(devfd, "pts", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	/* gid 5 is "tty" on every distribution; in a user namespace it may not
-	 * be mapped, and the kernel then refuses the option. */
-	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
-	    in_userns ? "" : ",gid=5");
-	xmount_fd("devpts", fd, "devpts", MS_NOSUID | MS_NOEXEC, opts, "devpts on /dev/pts");
-	close(fd);
-	fd = openat(devfd, "shm", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	xmount_fd("shm", fd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	    "mode=1777,size=65536k", "tmpfs on /dev/shm");
-	close(fd);
-	fd = openat(devfd, "mqueue", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	xmount_fd("mqueue", fd, "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL,
-	    "mqueue on /dev/mqueue");
-	close(fd);
-
-	if (ptyslave >= 0) {
-		char src[32];
-
-		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0)
-			die(EXIT_SETUP, "create /dev/console:");
-		close(fd);
-		fd = openat(devfd, "console", O_PATH | O_CLOEXEC | O_NOFOLLOW);
-		fdpath(ptyslave, src, sizeof(src));
-		xmount_fd(src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
-		close(fd);
-	}
-	close(devfd);
-}
-
-static void
-setup_proc(void)
-{
-	struct statfs sf;
-	int fd;
-
-	fd = xmkdir_in_root("proc");
-	xmount_fd("proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
-	close(fd);
-	/* Later steps write through this /proc; check it is one we made, not
-	 * something the image planted (the CVE-2019-16884 family). */
-	fd = open_beneath(rootfd, "proc", O_PATH | O_DIRECTORY, 0);
-	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC)
-		die(EXIT_SETUP, "/proc in %s is not the procfs just mounted", conf.rootfs);
-	close(fd);
-}
-
-static void
-setup_sys(void)
-{
-	unsigned long ro = conf.privileged ? 0 : MS_RDONLY;
-	struct statfs sf;
-	char src[32];
-	int fd;
-
-	fd = xmkdir_in_root("sys");
-	fdpath(fd, src, sizeof(src));
-	if (mount("sysfs", src, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL) < 0) {
-		/* A user namespace that does not own the network namespace may
-		 * not mount sysfs: bind the host's, read-only. */
-		if (errno != EPERM)
-			die(EXIT_SETUP, "mount sysfs on /sys:");
-		if (mount("/sys", src, NULL, MS_BIND | MS_REC, NULL) < 0)
-			die(EXIT_SETUP, "bind the host's /sys:");
-		if (ro)
-			remount_ro("sys", "/sys");
-	}
-	close(fd);
-	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
-		/* Pure cgroup v2: with the cgroup namespace, the container sees
-		 * its own subtree as the root, read-only. */
-		fd = open_beneath(rootfd, "sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
-		if (fd >= 0) {
-			fdpath(fd, src, sizeof(src));
-			if (mount("cgroup2", src, "cgroup2", MS_NOSUID | MS_NODEV |
-			    MS_NOEXEC | ro, NULL) < 0 && errno != EPERM)
-				die(EXIT_SETUP, "mount cgroup2 on /sys/fs/cgroup:");
-			close(fd);
-		}
-	}
-}
-
-/* Docker's masked paths: a file gets /dev/null bound on it, a directory an
- * empty read-only tmpfs. */
-static void
-mask_path(const char *path)
-{
-	char src[32], dst[32];
-	struct stat st, nst;
-	int fd, nullfd;
-
-	fd = open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return;
-		die(EXIT_SETUP, "mask %s:", path);
-	}
-	if (fstat(fd, &st) < 0)
-		die(EXIT_SETUP, "mask %s:", path);
-	fdpath(fd, dst, sizeof(dst));
-	if (S_ISDIR(st.st_mode)) {
-		if (mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
-		    MS_NOEXEC, "size=0,mode=555") < 0)
-			die(EXIT_SETUP, "mask %s:", path);
-	} else {
-		/* The /dev/null we bind must really be 1:3 (CVE-2025-31133). */
-		nullfd = open_beneath(rootfd, "dev/null", O_PATH | O_NOFOLLOW, 0);
-		if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
-		    nst.st_rdev != makedev(1, 3))
-			die(EXIT_SETUP, "mask %s: /dev/null is not the null device", path);
-		fdpath(nullfd, src, sizeof(src));
-		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
-			die(EXIT_SETUP, "mask %s:", path);
-		close(nullfd);
-	}
-	close(fd);
-}
-
-static void
-readonly_path(const char *path)
-{
-	char p[32];
-	int fd;
-
-	fd = open_beneath(rootfd, path, O_PATH | O_NOFOLLOW, 0);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return;
-		die(EXIT_SETUP, "read-only %s:", path);
-	}
-	fdpath(fd, p, sizeof(p));
-	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-		die(EXIT_SETUP, "bind %s:", path);
-	close(fd);
-	remount_ro(path, path);
-}
-
-static void
-setup_masks(void)
-{
-	static const char *const masked[] = {
-		"proc/acpi", "proc/asound", "proc/interrupts", "proc/kcore",
-		"proc/keys", "proc/latency_stats", "proc/sched_debug", "proc/scsi",
-		"proc/timer_list", "proc/timer_stats", "sys/devices/virtual/powercap",
-		"sys/firmware",
-	};
-	static const char *const readonly[] = {
-		"proc/bus", "proc/fs", "proc/irq", "proc/sys", "proc/sysrq-trigger",
-	};
-	char path[320];
-	struct dirent *e;
-	size_t i;
-	DIR *d;
-	int fd;
-
-	for (i = 0; i < LEN(masked); i++)
-		mask_path(masked[i]);
-	fd = open_beneath(rootfd, "sys/devices/system/cpu", O_RDONLY | O_DIRECTORY, 0);
-	if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strncmp(e->d_name, "cpu", 3) != 0 || !isdigit((unsigned char)e->d_name[3]))
-				continue;
-			snprintf(path, sizeof(path), "sys/devices/system/cpu/%s/thermal_throttle", e->d_name);
-			mask_path(path);
-		}
-		closedir(d);
-	}
-	for (i = 0; i < LEN(readonly); i++)
-		readonly_path(readonly[i]);
-}
-
-/* Bring up lo in a fresh network namespace, as every runtime does. */
-static void
-lo_up(void)
-{
-	struct ifreq ifr;
-	int s;
-
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (s < 0)
-		die(EXIT_SETUP, "socket for lo:");
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-		die(EXIT_SETUP, "lo flags:");
-	ifr.ifr_flags |= IFF_UP;
-	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
-		die(EXIT_SETUP, "bring lo up:");
-	close(s);
-}
-
-/*
- * Everything that makes the container, in the order bubblewrap uses: new
- * namespaces, the host's mounts made slave so nothing propagates back,
- * the root bound on itself, /proc /dev /sys built inside it, pivot_root,
- * the old root detached.
- */
-static void
-setup_container(void)
+enter_namespaces(void)
 {
 	int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP;
-	char p[32];
-	int fd;
 
 	if (netfd >= 0 && setns(netfd, CLONE_NEWNET) < 0)
-		die(EXIT_SETUP, "join network namespace %s:", conf.netpath ? conf.netpath : "of PID 1");
+		die(EXIT_SETUP, "join network namespace %s:",
+		    conf.netpath ? conf.netpath : "of PID 1");
 	if (netfd >= 0)
 		close(netfd);
 	if (conf.net == NET_NEW)
 		flags |= CLONE_NEWNET;
 	if (unshare(flags) < 0)
 		die(EXIT_SETUP, "unshare namespaces:");
-	if (conf.net == NET_NEW)
-		lo_up();
+	if (conf.net == NET_NEW && net_lo_up() < 0)
+		die(EXIT_SETUP, "bring lo up:");
 	if (conf.hostname && sethostname(conf.hostname, strlen(conf.hostname)) < 0)
 		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
+}
 
-	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		die(EXIT_SETUP, "make / a slave mount:");
-	/* The fd opened before unshare names a mount of the host's namespace,
-	 * which mount(2) refuses; open the root again in ours. pivot_root
-	 * then needs it to be a mount point: bind it on itself. */
-	close(rootfd);
-	rootfd = open(conf.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		die(EXIT_SETUP, "open %s:", conf.rootfs);
-	fdpath(rootfd, p, sizeof(p));
-	if (mount(p, p, NULL, MS_BIND | MS_REC, NULL) < 0)
-		die(EXIT_SETUP, "bind %s on itself:", conf.rootfs);
-	close(rootfd);
-	/* The fd we held names the directory under the new mount; open the
-	 * root again through the path to hold the mount itself. */
-	rootfd = open(conf.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		die(EXIT_SETUP, "open %s:", conf.rootfs);
+/* The root filesystem (lib/rootfs.c). */
+static void
+enter_rootfs(void)
+{
+	struct rootfs_opts ro = {
+		.path = conf.rootfs, .readonly = conf.readonly,
+		.privileged = conf.privileged, .in_userns = in_userns,
+		.ptyname = ptyslave >= 0 ? ptyname : NULL,
+	};
+	char err[512];
 
-	setup_proc();
-	setup_dev();
-	setup_sys();
-	if (!conf.privileged)
-		setup_masks();
-
-	if (fchdir(rootfd) < 0)
-		die(EXIT_SETUP, "chdir %s:", conf.rootfs);
-	/* pivot_root(".", ".") stacks the old root on the new one; detaching
-	 * "." afterwards removes it without needing a directory for it. */
-	if (syscall(SYS_pivot_root, ".", ".") < 0)
-		die(EXIT_SETUP, "pivot_root into %s:", conf.rootfs);
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		die(EXIT_SETUP, "make the old root a slave:");
-	if (umount2(".", MNT_DETACH) < 0)
-		die(EXIT_SETUP, "detach the old root:");
-	if (chdir("/") < 0)
-		die(EXIT_SETUP, "chdir /:");
-	close(rootfd);
-	rootfd = -1;
-	if (conf.readonly) {
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-		    locked_flags(fd), NULL) < 0)
-			die(EXIT_SETUP, "remount / read-only:");
-		close(fd);
-	}
+	if (rootfs_enter(&ro, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
 }
 
 /* ---- the program's process ---------------------------------------- */
-
-/* Read a passwd or group file of the container: a regular file, capped,
- * opened without blocking (a FIFO planted in the image must not hang us). */
-static char *
-read_small_file(const char *path)
-{
-	static char buf[256 * 1024];
-	struct stat st;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return NULL;
-	buf[n] = '\0';
-	return buf;
-}
-
-/* Look a name (or number) up in a passwd/group style file: fields are
- * name:x:id:gid:gecos:home:shell. Returns 0 and fills id, gid and home. */
-static int
-lookup_id(const char *file, const char *key, long long *id, long long *gid,
-    char *home, size_t homelen)
-{
-	char *data = read_small_file(file), *line, *save = NULL;
-
-	if (data == NULL)
-		return -1;
-	for (line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *f[7] = { 0 }, *p = line;
-		int i;
-
-		for (i = 0; i < 7 && p; i++) {
-			f[i] = p;
-			p = strchr(p, ':');
-			if (p)
-				*p++ = '\0';
-		}
-		if (f[0] == NULL || f[2] == NULL)
-			continue;
-		if (strcmp(f[0], key) != 0 && strcmp(f[2], key) != 0)
-			continue;
-		if (parse_num(f[2], 0, UINT32_MAX - 1, id) < 0)
-			continue;
-		if (gid && (f[3] == NULL || parse_num(f[3], 0, UINT32_MAX - 1, gid) < 0))
-			*gid = *id;
-		if (home && f[5] && f[5][0])
-			snprintf(home, homelen, "%s", f[5]);
-		return 0;
-	}
-	return -1;
-}
 
 static void
 resolve_user(uid_t *uid, gid_t *gid, char *home, size_t homelen)
@@ -714,7 +299,7 @@ resolve_user(uid_t *uid, gid_t *gid, char *home, size_t homelen)
 
 	snprintf(home, homelen, "/");
 	if (conf.user == NULL) {
-		lookup_id("/etc/passwd", "0", &u, &gg, home, homelen);
+		passwd_lookup("/etc/passwd", "0", &u, &gg, home, homelen);
 		if (strcmp(home, "/") == 0)
 			snprintf(home, homelen, "/root");
 		*uid = 0;
@@ -724,13 +309,13 @@ resolve_user(uid_t *uid, gid_t *gid, char *home, size_t homelen)
 	snprintf(ubuf, sizeof(ubuf), "%s", conf.user);
 	if ((g = strchr(ubuf, ':')) != NULL)
 		*g++ = '\0';
-	if (lookup_id("/etc/passwd", ubuf, &u, &gg, home, homelen) < 0) {
+	if (passwd_lookup("/etc/passwd", ubuf, &u, &gg, home, homelen) < 0) {
 		if (parse_num(ubuf, 0, UINT32_MAX - 1, &u) < 0)
 			die(EXIT_SETUP, "--user %s: no such user in /etc/passwd", conf.user);
 		gg = u;
 	}
 	if (g != NULL) {
-		if (lookup_id("/etc/group", g, &tmp, NULL, NULL, 0) == 0)
+		if (passwd_lookup("/etc/group", g, &tmp, NULL, NULL, 0) == 0)
 			gg = tmp;
 		else if (parse_num(g, 0, UINT32_MAX - 1, &gg) < 0)
 			die(EXIT_SETUP, "--user %s: no such group in /etc/group", conf.user);
@@ -811,7 +396,7 @@ exec_program(void)
 	uint64_t caps;
 	uid_t uid;
 	gid_t gid;
-	char home[256], cwd[PATH_MAX], err[256];
+	char home[256], cwd[PATH_MAX];
 	char **env;
 	size_t i;
 
@@ -867,8 +452,8 @@ exec_program(void)
 	} else if (strcmp(conf.seccomp, "default") == 0) {
 		if (seccomp_load_default(caps) < 0)
 			die(EXIT_SETUP, "load the seccomp filter:");
-	} else if (seccomp_load_file(conf.seccomp, 1, err, sizeof(err)) < 0)
-		die(EXIT_SETUP, "seccomp %s: %s", conf.seccomp, err);
+	} else if (seccomp_load_rules(filter) < 0)
+		die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
 
 	environ = env;
 	execvp(conf.argv[0], conf.argv);
@@ -951,23 +536,126 @@ supervise(pid_t child, const sigset_t *set, int master)
 	}
 }
 
+#if defined(__x86_64__)
+/*
+ * The idle PID 1, kept small. After the fork the init needs nothing of
+ * ns-run but a loop around four syscalls, so that loop lives on a page of
+ * its own, calls the kernel directly, and starts by unmapping the rest of
+ * the binary's text and read-only data: an idle container's PID 1 then
+ * holds its stack, its data and this one page, not the 170 kB that the
+ * kernel's fault-around maps in for the setup code. Nothing here may call
+ * into libc or touch read-only data.
+ */
+#define LEAN __attribute__((section(".text.ns_run_pid1"), aligned(4096), noinline, \
+    __noreturn__, optimize("no-stack-protector", "no-tree-loop-distribute-patterns")))
+
+static inline __attribute__((always_inline)) long
+sys4(long n, long a, long b, long c, long d)
+{
+	long r;
+	register long r10 __asm__("r10") = d;
+
+	__asm__ volatile ("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c),
+	    "r"(r10) : "rcx", "r11", "memory");
+	return r;
+}
+
+struct span {
+	unsigned long start, len;
+};
+
+static void LEAN
+lean_pid1(pid_t child, const sigset_t *set, const struct span *unmap, int nunmap)
+{
+	siginfo_t si;
+	long sig, p;
+	int i, st, code = -1;
+
+	for (i = 0; i < nunmap; i++)
+		sys4(SYS_munmap, (long)unmap[i].start, (long)unmap[i].len, 0, 0);
+	for (;;) {
+		sig = sys4(SYS_rt_sigtimedwait, (long)set, (long)&si, 0, NSIG / 8);
+		if (sig < 0)
+			continue;
+		if (sig != SIGCHLD) {
+			sys4(SYS_kill, child, sig, 0, 0);
+			continue;
+		}
+		while ((p = sys4(SYS_wait4, -1, (long)&st, WNOHANG, 0)) > 0)
+			if (p == child)
+				code = (st & 0x7f) == 0 ? (st >> 8) & 0xff : 128 + (st & 0x7f);
+		if (code >= 0)
+			sys4(SYS_exit_group, code, 0, 0, 0);
+	}
+}
+
+/* The read-only, file-backed mappings of our own binary, minus the page
+ * holding lean_pid1: what PID 1 can give back. */
+static int
+unmappable(struct span *out, int max)
+{
+	unsigned long keep = (unsigned long)(void *)lean_pid1, a, b, ino;
+	char line[512], perms[8];
+	int n = 0;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return 0;
+	while (n + 2 <= max && fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) != 4 ||
+		    ino == 0 || strchr(perms, 'w') != NULL)
+			continue;
+		if (keep >= a && keep < b) {
+			if (keep > a)
+				out[n++] = (struct span){ a, keep - a };
+			if (keep + 4096 < b)
+				out[n++] = (struct span){ keep + 4096, b - keep - 4096 };
+		} else
+			out[n++] = (struct span){ a, b - a };
+	}
+	fclose(f);
+	return n;
+}
+#endif
+
+/*
+ * PID 1 of the container. It makes the namespaces, then leaves the root
+ * filesystem to the program's process: pivot_root moves every process of
+ * the mount namespace whose root and cwd are the old root, so PID 1 ends
+ * up inside too, without having run (and kept resident) the setup code.
+ * That keeps an idle container's PID 1 small.
+ */
 static noreturn void
 container_init(const sigset_t *set)
 {
 	pid_t child;
 
-	setup_container();
-	if (conf.noinit)
+	enter_namespaces();
+	if (conf.noinit) {
+		enter_rootfs();
 		exec_program();
+	}
+	if (chdir("/") < 0)
+		die(EXIT_SETUP, "chdir /:");
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
-	if (child == 0)
+	if (child == 0) {
+		enter_rootfs();
 		exec_program();
+	}
 	if (ptyslave >= 0)
 		close(ptyslave);
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
-	/* When PID 1 returns, the kernel kills everything left inside. */
+	/* When PID 1 exits, the kernel kills everything left inside. */
+#if defined(__x86_64__)
+	{
+		struct span spans[16];
+		int n = unmappable(spans, LEN(spans));
+
+		lean_pid1(child, set, spans, n);
+	}
+#endif
 	_exit(supervise(child, set, -1));
 }
 
@@ -1012,14 +700,13 @@ static int
 open_pty(int *master)
 {
 	struct winsize ws;
-	char name[64];
 	int m;
 
 	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (m < 0 || grantpt(m) < 0 || unlockpt(m) < 0 ||
-	    ptsname_r(m, name, sizeof(name)) != 0)
+	    ptsname_r(m, ptyname, sizeof(ptyname)) != 0)
 		return -1;
-	ptyslave = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ptyslave = open(ptyname, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (ptyslave < 0)
 		return -1;
 	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
@@ -1113,13 +800,12 @@ main(int argc, char *argv[])
 	/* Validate everything before any namespace exists. */
 	if (conf.rootfs == NULL)
 		conf.rootfs = "/";
-	rootfd = open(conf.rootfs, O_PATH | O_CLOEXEC);
-	if (rootfd < 0)
+	if (stat(conf.rootfs, &st) < 0)
 		die(EXIT_SETUP, "rootfs %s:", conf.rootfs);
-	if (fstat(rootfd, &st) < 0 || !S_ISDIR(st.st_mode))
+	if (!S_ISDIR(st.st_mode))
 		die(EXIT_SETUP, "rootfs %s: not a directory", conf.rootfs);
 	if (strcmp(conf.seccomp, "default") != 0 && strcmp(conf.seccomp, "unconfined") != 0 &&
-	    seccomp_load_file(conf.seccomp, 0, err, sizeof(err)) < 0)
+	    (filter = seccomp_parse_file(conf.seccomp, err, sizeof(err))) == NULL)
 		die(EXIT_SETUP, "seccomp %s: %s", conf.seccomp, err);
 	if (conf.net == NET_JOIN || conf.net == NET_HOST) {
 		const char *p = conf.net == NET_HOST ? "/proc/1/ns/net" : conf.netpath;
@@ -1132,10 +818,12 @@ main(int argc, char *argv[])
 		conf.tty = 0;
 
 	/* Nothing in this process may be ptraced or dumped by the container
-	 * until exec resets it (CVE-2016-9962). */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	 * until exec resets it (CVE-2016-9962). Not before the user
+	 * namespace's maps are written: a non-dumpable process's /proc/self
+	 * belongs to root, and an unprivileged caller could not write them. */
 	if (conf.userns)
 		enter_userns();
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (conf.tty && open_pty(&master) < 0)
 		die(EXIT_SETUP, "allocate a pty:");
 	if (unshare(CLONE_NEWPID) < 0)
@@ -1151,7 +839,6 @@ main(int argc, char *argv[])
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		container_init(&set);
 	}
-	close(rootfd);
 	if (netfd >= 0)
 		close(netfd);
 	if (ptyslave >= 0) {

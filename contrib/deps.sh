@@ -13,7 +13,7 @@ set -eu
 
 P=${1:?usage: deps.sh PREFIX [LIB...]}
 shift
-[ $# -gt 0 ] || set -- zlib libmd libbsd libseccomp libzstd
+[ $# -gt 0 ] || set -- zlib libmd libbsd libseccomp libyaml libzstd
 mkdir -p "$P"
 P=$(cd "$P" && pwd)
 SRC=$P/src
@@ -88,9 +88,9 @@ build_one() {
 		cp lib/libzstd.a "$P/lib/"
 		cp lib/zstd.h lib/zstd_errors.h "$P/include/"
 		;;
-	yaml)
+	libyaml)
 		for f in src/*.c; do
-			$CC $CFLAGS -DHAVE_CONFIG_H=0 -DYAML_VERSION_MAJOR=0 \
+			$CC $CFLAGS -DYAML_VERSION_MAJOR=0 \
 			    -DYAML_VERSION_MINOR=2 -DYAML_VERSION_PATCH=5 \
 			    -DYAML_VERSION_STRING='"0.2.5"' -Iinclude -c "$f" \
 			    -o "${f%.c}.o"

@@ -186,14 +186,40 @@ split_last(const char *path, char *dir, size_t dirlen, const char **base)
 	return (int)(end - p);
 }
 
-/*
- * mkdir -p beneath the root: every missing component is made with mkdirat
- * in the directory its parent resolved to. Returns an O_PATH fd of the
- * directory. A component that exists but is not a directory (or is a
- * dangling symlink) fails with ENOTDIR/ELOOP rather than being replaced.
- */
-int
-mkdir_beneath(int rootfd, const char *path, mode_t mode)
+static int mkdir_hops(int rootfd, const char *path, mode_t mode, int hops);
+
+/* The component name in parent is a symlink whose target does not exist
+ * yet: make the target, resolved beneath the root as the kernel would. */
+static int
+mkdir_through_link(int rootfd, int parent, const char *dir, const char *name,
+    mode_t mode, int hops)
+{
+	char target[PATH_MAX], *joined;
+	ssize_t n;
+	int fd;
+
+	if (hops > MAXHOPS) {
+		errno = ELOOP;
+		return -1;
+	}
+	if ((n = readlinkat(parent, name, target, sizeof(target) - 1)) < 0) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	target[n] = '\0';
+	if ((joined = malloc(strlen(dir) + (size_t)n + 2)) == NULL)
+		return -1;
+	if (target[0] == '/')
+		strcpy(joined, target);
+	else
+		sprintf(joined, "%s/%s", dir, target);
+	fd = mkdir_hops(rootfd, joined, mode, hops + 1);
+	free(joined);
+	return fd;
+}
+
+static int
+mkdir_hops(int rootfd, const char *path, mode_t mode, int hops)
 {
 	char dir[PATH_MAX], name[NAME_MAX + 1];
 	const char *base;
@@ -210,13 +236,15 @@ mkdir_beneath(int rootfd, const char *path, mode_t mode)
 	}
 	memcpy(name, base, (size_t)n);
 	name[n] = '\0';
-	parent = dir[0] ? mkdir_beneath(rootfd, dir, mode) :
+	parent = dir[0] ? mkdir_hops(rootfd, dir, mode, hops) :
 	    fcntl(rootfd, F_DUPFD_CLOEXEC, 0);
 	if (parent < 0)
 		return -1;
 	if (mkdirat(parent, name, mode) < 0 && errno != EEXIST)
 		goto fail;
 	fd = openat(parent, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (errno == ENOTDIR || errno == ELOOP))
+		fd = mkdir_through_link(rootfd, parent, dir, name, mode, hops);
 	if (fd < 0)
 		goto fail;
 	close(parent);
@@ -226,6 +254,18 @@ fail:
 	close(parent);
 	errno = saved;
 	return -1;
+}
+
+/*
+ * mkdir -p beneath the root: every missing component is made with mkdirat
+ * in the directory its parent resolved to; a dangling symlink gets its
+ * target made, beneath the root. Returns an O_PATH fd of the directory.
+ * A component that exists and is not a directory fails with ENOTDIR.
+ */
+int
+mkdir_beneath(int rootfd, const char *path, mode_t mode)
+{
+	return mkdir_hops(rootfd, path, mode, 0);
 }
 
 /* An empty regular file beneath the root (a bind-mount target), created

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* seccomp.c: Docker's default syscall filter, and filters read from a file. */
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <ctype.h>
 #include <errno.h>
 #include <linux/capability.h>
@@ -12,7 +15,7 @@
 
 #include "util.h"
 
-#if AF_VSOCK != AF_ALG + 2
+#if defined(AF_VSOCK) && defined(AF_ALG) && AF_VSOCK != AF_ALG + 2
 #error "socket families moved: fix the socket rule"
 #endif
 
@@ -142,9 +145,10 @@ load(scmp_filter_ctx ctx)
 	return 0;
 }
 
-/* Build and load Docker's default filter for a process holding caps. */
-int
-seccomp_load_default(uint64_t caps)
+/* Docker's default filter for a process holding caps, as a libseccomp
+ * context; NULL with errno set on failure. */
+static scmp_filter_ctx
+build_default(uint64_t caps)
 {
 	scmp_filter_ctx ctx;
 	char *name;
@@ -152,7 +156,7 @@ seccomp_load_default(uint64_t caps)
 
 	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
 	/* A binary tree of syscall numbers: the filter runs on every
 	 * syscall of the container, so its depth matters more than its
@@ -167,9 +171,61 @@ seccomp_load_default(uint64_t caps)
 		if (r < 0) {
 			seccomp_release(ctx);
 			errno = -r;
-			return -1;
+			return NULL;
 		}
 	}
+	return ctx;
+}
+
+/* Write the default filter for Docker's capabilities as raw BPF: the build
+ * compiles it into ns-run (see contrib/seccomp-gen.c). */
+int
+seccomp_export_default(int fd)
+{
+	scmp_filter_ctx ctx = build_default(cap_docker_default());
+	int r;
+
+	if (ctx == NULL)
+		return -1;
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0) {
+		errno = -r;
+		return -1;
+	}
+	return 0;
+}
+
+#ifndef SECCOMP_NO_PRECOMPILED
+/* The default filter for Docker's capabilities, made at build time:
+ * building it with libseccomp costs milliseconds on every start. */
+#include "seccomp-default.h"
+
+static int
+load_precompiled(void)
+{
+	struct sock_fprog prog = {
+		.len = (unsigned short)LEN(seccomp_default_filter),
+		.filter = (struct sock_filter *)seccomp_default_filter,
+	};
+
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+#endif
+
+/* Build and load Docker's default filter for a process holding caps.
+ * Needs no_new_privs or CAP_SYS_ADMIN. */
+int
+seccomp_load_default(uint64_t caps)
+{
+	scmp_filter_ctx ctx;
+
+#ifndef SECCOMP_NO_PRECOMPILED
+	if (caps == cap_docker_default())
+		return load_precompiled();
+#endif
+	if ((ctx = build_default(caps)) == NULL)
+		return -1;
 	return load(ctx);
 }
 
@@ -212,32 +268,41 @@ parse_action(char **tok, uint32_t *act)
 	return 1;
 }
 
+struct seccomp_rules {
+	uint32_t defact;
+	size_t n;
+	struct {
+		uint32_t act;
+		int nr;
+	} r[];
+};
+
 /*
  * A filter file: one rule a line, '#' starts a comment.
  *   default ACTION             what unlisted syscalls get (default: allow)
  *   ACTION SYSCALL...          what these syscalls get
  * ACTION is allow, kill, trap, log or "errno E" (a name like EPERM or a
- * number). On error, err holds "line N: why" and nothing is loaded.
+ * number). Read it early (before pivot_root hides the host's files) with
+ * seccomp_parse_file, load it later with seccomp_load_rules. On error, err
+ * holds "line N: why".
  */
-int
-seccomp_load_file(const char *path, int load_it, char *err, size_t errlen)
+struct seccomp_rules *
+seccomp_parse_file(const char *path, char *err, size_t errlen)
 {
 	char line[4096], *tok[256];
-	scmp_filter_ctx ctx = NULL;
-	uint32_t defact = SCMP_ACT_ALLOW, act;
-	int lineno = 0, r, nr, saved = EINVAL;
-	size_t ntok, i;
+	struct seccomp_rules *sr = NULL;
+	uint32_t act;
+	int lineno = 0, r, nr;
+	size_t ntok, i, cap = 0;
 	FILE *f;
-	struct {
-		uint32_t act;
-		int nr;
-	} *rules = NULL;
-	size_t nrules = 0, cap = 0;
 
 	if ((f = fopen(path, "re")) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
-		return -1;
+		return NULL;
 	}
+	if ((sr = calloc(1, sizeof(*sr))) == NULL)
+		goto nomem;
+	sr->defact = SCMP_ACT_ALLOW;
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *p = line, *hash;
 
@@ -253,7 +318,7 @@ seccomp_load_file(const char *path, int load_it, char *err, size_t errlen)
 		if (ntok == 0)
 			continue;
 		if (strcmp(tok[0], "default") == 0) {
-			if (ntok < 2 || (r = parse_action(tok + 1, &defact)) < 0 ||
+			if (ntok < 2 || (r = parse_action(tok + 1, &sr->defact)) < 0 ||
 			    (size_t)r + 1 != ntok) {
 				snprintf(err, errlen, "line %d: bad default action", lineno);
 				goto fail;
@@ -274,18 +339,18 @@ seccomp_load_file(const char *path, int load_it, char *err, size_t errlen)
 				snprintf(err, errlen, "line %d: unknown syscall '%s'", lineno, tok[i]);
 				goto fail;
 			}
-			if (nrules == cap) {
-				void *n = reallocarray(rules, cap ? cap * 2 : 64, sizeof(*rules));
-				if (n == NULL) {
-					snprintf(err, errlen, "%s", strerror(ENOMEM));
-					goto fail;
-				}
-				rules = n;
+			if (sr->n == cap) {
+				struct seccomp_rules *n;
+
 				cap = cap ? cap * 2 : 64;
+				n = realloc(sr, sizeof(*sr) + cap * sizeof(sr->r[0]));
+				if (n == NULL)
+					goto nomem;
+				sr = n;
 			}
-			rules[nrules].act = act;
-			rules[nrules].nr = nr;
-			nrules++;
+			sr->r[sr->n].act = act;
+			sr->r[sr->n].nr = nr;
+			sr->n++;
 		}
 	}
 	if (ferror(f)) {
@@ -293,35 +358,35 @@ seccomp_load_file(const char *path, int load_it, char *err, size_t errlen)
 		goto fail;
 	}
 	fclose(f);
-	f = NULL;
-	if (!load_it) {
-		free(rules);
-		return 0;
-	}
-	if ((ctx = seccomp_init(defact)) == NULL) {
-		snprintf(err, errlen, "%s", strerror(ENOMEM));
-		goto fail;
-	}
-	for (i = 0; i < nrules; i++) {
-		if (rules[i].act == defact)
-			continue;
-		if ((r = seccomp_rule_add(ctx, rules[i].act, rules[i].nr, 0)) < 0) {
-			snprintf(err, errlen, "rule %zu: %s", i + 1, strerror(-r));
-			goto fail;
-		}
-	}
-	free(rules);
-	if (load(ctx) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	return sr;
+nomem:
+	snprintf(err, errlen, "%s", strerror(ENOMEM));
+fail:
+	fclose(f);
+	free(sr);
+	errno = EINVAL;
+	return NULL;
+}
+
+int
+seccomp_load_rules(const struct seccomp_rules *sr)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int r;
+
+	if ((ctx = seccomp_init(sr->defact)) == NULL) {
+		errno = ENOMEM;
 		return -1;
 	}
-	return 0;
-fail:
-	if (f != NULL)
-		fclose(f);
-	if (ctx != NULL)
-		seccomp_release(ctx);
-	free(rules);
-	errno = saved;
-	return -1;
+	for (i = 0; i < sr->n; i++) {
+		if (sr->r[i].act == sr->defact)
+			continue;
+		if ((r = seccomp_rule_add(ctx, sr->r[i].act, sr->r[i].nr, 0)) < 0) {
+			seccomp_release(ctx);
+			errno = -r;
+			return -1;
+		}
+	}
+	return load(ctx);
 }

@@ -30,8 +30,9 @@ enum {
  */
 extern const char *progname;
 void setprogname(const char *argv0);
-noreturn void die(int code, const char *fmt, ...);
-void warn(const char *fmt, ...);
+void die(int code, const char *fmt, ...)
+    __attribute__((__noreturn__, __format__(printf, 2, 3)));
+void warn(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 void vwarn(const char *fmt, va_list ap);
 noreturn void xexecvp(char *const argv[]);
 
@@ -84,8 +85,11 @@ int cap_drop_bounding(uint64_t keep);
 int cap_set(uint64_t keep);
 
 /* seccomp.c: Docker's default filter (for a process holding caps), and
- * filters from a file (see ns-run(1)); err gets "line N: why". */
+ * filters read from a file (see ns-run(1)); err gets "line N: why". */
 int seccomp_load_default(uint64_t caps);
-int seccomp_load_file(const char *path, int load_it, char *err, size_t errlen);
+int seccomp_export_default(int fd);
+struct seccomp_rules;
+struct seccomp_rules *seccomp_parse_file(const char *path, char *err, size_t errlen);
+int seccomp_load_rules(const struct seccomp_rules *sr);
 
 #endif

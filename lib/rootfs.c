@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: ISC */
+/* rootfs.c: a directory becomes a container's root: /proc, /dev, /sys,
+ * masks, pivot_root. Every mountpoint is resolved beneath the root. */
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
+#include <sys/syscall.h>
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rootfs.h"
+#include "util.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+#define CGROUP2_SUPER_MAGIC 0x63677270
+
+/* Docker's defaults (runtime-facts.md). */
+static const char *const docker_masked[] = {
+	"/proc/acpi", "/proc/asound", "/proc/interrupts", "/proc/kcore",
+	"/proc/keys", "/proc/latency_stats", "/proc/sched_debug", "/proc/scsi",
+	"/proc/timer_list", "/proc/timer_stats", "/sys/devices/virtual/powercap",
+	"/sys/firmware", "/sys/devices/system/cpu/cpu*/thermal_throttle", NULL,
+};
+static const char *const docker_readonly[] = {
+	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger",
+	NULL,
+};
+
+/* The state of one rootfs_enter call. */
+struct ctx {
+	const struct rootfs_opts *o;
+	int root;		/* O_PATH fd of the root's own mount */
+	char *err;
+	size_t errlen;
+};
+
+/* Record "what: why" (a format ending in ':' gets strerror) and fail. */
+static int
+fail(struct ctx *c, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t n, flen = strlen(fmt);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->err, c->errlen, fmt, ap);
+	va_end(ap);
+	n = strlen(c->err);
+	if (flen > 0 && fmt[flen - 1] == ':' && n < c->errlen)
+		snprintf(c->err + n, c->errlen - n, " %s", strerror(saved));
+	errno = saved;
+	return -1;
+}
+
+static int
+mount_on(struct ctx *c, const char *src, int dstfd, const char *fstype,
+    unsigned long flags, const char *data, const char *what)
+{
+	char dst[32];
+
+	fdpath(dstfd, dst, sizeof(dst));
+	if (mount(src, dst, fstype, flags, data) < 0)
+		return fail(c, "mount %s:", what);
+	return 0;
+}
+
+/* The flags a remount must keep: in a user namespace the kernel refuses a
+ * remount that would clear nosuid/nodev/noexec locked by the parent. */
+static unsigned long
+locked_flags(int fd)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (fstatvfs(fd, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
+	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
+	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
+	return f;
+}
+
+static int
+remount_ro(struct ctx *c, const char *path)
+{
+	char p[32];
+	int fd, r;
+
+	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
+		return fail(c, "read-only %s:", path);
+	fdpath(fd, p, sizeof(p));
+	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fd), NULL);
+	close(fd);
+	if (r < 0)
+		return fail(c, "remount %s read-only:", path);
+	return 0;
+}
+
+/* A device node; in a user namespace, where mknod is refused, the host's
+ * node bound on an empty file, after checking it is what it claims. */
+static int
+make_node(struct ctx *c, int devfd, const char *name, unsigned maj, unsigned min)
+{
+	char src[64], dst[32];
+	struct stat st;
+	int fd, hostfd, r;
+
+	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
+		fchmodat(devfd, name, 0666, 0);
+		return 0;
+	}
+	if (errno != EPERM)
+		return fail(c, "mknod /dev/%s:", name);
+	snprintf(src, sizeof(src), "/dev/%s", name);
+	hostfd = open(src, O_PATH | O_CLOEXEC | O_NOFOLLOW);
+	if (hostfd < 0 || fstat(hostfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(maj, min)) {
+		errno = ENODEV;
+		return fail(c, "host %s is not the device %u:%u", src, maj, min);
+	}
+	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0)
+		return fail(c, "create /dev/%s:", name);
+	close(fd);
+	if ((fd = openat(devfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return fail(c, "open /dev/%s:", name);
+	fdpath(hostfd, src, sizeof(src));
+	fdpath(fd, dst, sizeof(dst));
+	r = mount(src, dst, NULL, MS_BIND, NULL);
+	close(fd);
+	close(hostfd);
+	if (r < 0)
+		return fail(c, "bind /dev/%s:", name);
+	return 0;
+}
+
+/* A mountpoint beneath the root, made when missing, never followed out. */
+static int
+mountpoint(struct ctx *c, const char *path)
+{
+	int fd = mkdir_beneath(c->root, path, 0755);
+
+	if (fd < 0)
+		fail(c, "mountpoint %s in %s:", path, c->o->path);
+	return fd;
+}
+
+static int
+mount_in_dev(struct ctx *c, int devfd, const char *dir, const char *src,
+    const char *fstype, unsigned long flags, const char *data)
+{
+	char what[64];
+	int fd, r;
+
+	if ((fd = openat(devfd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return fail(c, "open /dev/%s:", dir);
+	snprintf(what, sizeof(what), "%s on /dev/%s", fstype, dir);
+	r = mount_on(c, src, fd, fstype, flags, data, what);
+	close(fd);
+	return r;
+}
+
+/* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
+static int
+setup_dev(struct ctx *c)
+{
+	static const struct {
+		const char *name;
+		unsigned maj, min;
+	} nodes[] = {
+		{ "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 },
+		{ "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
+	};
+	static const char *const links[][2] = {
+		{ "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" },
+		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
+		{ "pts/ptmx", "ptmx" },
+	};
+	char opts[96], src[32];
+	int fd, devfd, r = -1;
+	size_t i;
+
+	if ((fd = mountpoint(c, "dev")) < 0)
+		return -1;
+	r = mount_on(c, "tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+	    "mode=755,size=65536k", "tmpfs on /dev");
+	close(fd);
+	if (r < 0)
+		return -1;
+	if ((devfd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
+		return fail(c, "open /dev:");
+	r = -1;
+	for (i = 0; i < LEN(nodes); i++)
+		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0)
+			goto out;
+	for (i = 0; i < LEN(links); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0) {
+			fail(c, "symlink /dev/%s:", links[i][1]);
+			goto out;
+		}
+	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
+	    mkdirat(devfd, "mqueue", 0755) < 0) {
+		fail(c, "mkdir in /dev:");
+		goto out;
+	}
+	/* gid 5 is "tty" everywhere; in a user namespace it may not be
+	 * mapped, and the kernel then refuses the option. */
+	snprintf(opts, sizeof(opts), "newinstance,ptmxmode=0666,mode=0620%s",
+	    c->o->in_userns ? "" : ",gid=5");
+	if (mount_in_dev(c, devfd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, opts) < 0 ||
+	    mount_in_dev(c, devfd, "shm", "shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "mode=1777,size=65536k") < 0 ||
+	    mount_in_dev(c, devfd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    NULL) < 0)
+		goto out;
+	if (c->o->ptyname != NULL) {
+		/* Opened here, in the new mount namespace: an fd from before
+		 * unshare names a mount that mount(2) will not bind from. */
+		int pty = open(c->o->ptyname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (pty < 0) {
+			fail(c, "open %s:", c->o->ptyname);
+			goto out;
+		}
+		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			close(fd);
+			fd = openat(devfd, "console", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		}
+		if (fd < 0) {
+			close(pty);
+			fail(c, "create /dev/console:");
+			goto out;
+		}
+		fdpath(pty, src, sizeof(src));
+		r = mount_on(c, src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
+		close(fd);
+		close(pty);
+		if (r < 0)
+			goto out;
+	}
+	r = 0;
+out:
+	close(devfd);
+	return r;
+}
+
+static int
+setup_proc(struct ctx *c)
+{
+	struct statfs sf;
+	int fd, r;
+
+	if ((fd = mountpoint(c, "proc")) < 0)
+		return -1;
+	r = mount_on(c, "proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
+	close(fd);
+	if (r < 0)
+		return -1;
+	/* Later steps write through this /proc; check it is the one just
+	 * mounted, not something the image planted (CVE-2019-16884). */
+	fd = open_beneath(c->root, "proc", O_PATH | O_DIRECTORY, 0);
+	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		errno = EXDEV;
+		return fail(c, "/proc in %s is not the procfs just mounted", c->o->path);
+	}
+	close(fd);
+	return 0;
+}
+
+static int
+setup_sys(struct ctx *c)
+{
+	unsigned long ro = c->o->privileged ? 0 : MS_RDONLY;
+	struct statfs sf;
+	char dst[32];
+	int fd, r;
+
+	if ((fd = mountpoint(c, "sys")) < 0)
+		return -1;
+	fdpath(fd, dst, sizeof(dst));
+	r = mount("sysfs", dst, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
+	if (r < 0 && errno == EPERM) {
+		/* A user namespace that does not own the network namespace
+		 * may not mount sysfs: bind the host's, read-only. */
+		r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
+		close(fd);
+		if (r < 0)
+			return fail(c, "bind the host's /sys:");
+		return ro ? remount_ro(c, "sys") : 0;
+	}
+	close(fd);
+	if (r < 0)
+		return fail(c, "mount sysfs on /sys:");
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+		/* Pure cgroup v2: with the cgroup namespace, the container
+		 * sees its own subtree as the root, read-only. */
+		fd = open_beneath(c->root, "sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			fdpath(fd, dst, sizeof(dst));
+			r = mount("cgroup2", dst, "cgroup2", MS_NOSUID | MS_NODEV |
+			    MS_NOEXEC | ro, NULL);
+			close(fd);
+			if (r < 0 && errno != EPERM)
+				return fail(c, "mount cgroup2 on /sys/fs/cgroup:");
+		}
+	}
+	return 0;
+}
+
+/* A masked path: a file gets /dev/null bound on it, a directory an empty
+ * read-only tmpfs. */
+static int
+mask_path(struct ctx *c, const char *path)
+{
+	char src[32], dst[32];
+	struct stat st, nst;
+	int fd, nullfd, r;
+
+	if ((fd = open_beneath(c->root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return fail(c, "mask %s:", path);
+	}
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return fail(c, "mask %s:", path);
+	}
+	fdpath(fd, dst, sizeof(dst));
+	if (S_ISDIR(st.st_mode)) {
+		r = mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
+		    MS_NOEXEC, "size=0,mode=555");
+	} else {
+		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
+		nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
+		if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
+		    nst.st_rdev != makedev(1, 3)) {
+			close(fd);
+			errno = ENODEV;
+			return fail(c, "mask %s: /dev/null is not the null device", path);
+		}
+		fdpath(nullfd, src, sizeof(src));
+		r = mount(src, dst, NULL, MS_BIND, NULL);
+		close(nullfd);
+	}
+	close(fd);
+	if (r < 0)
+		return fail(c, "mask %s:", path);
+	return 0;
+}
+
+static int
+readonly_path(struct ctx *c, const char *path)
+{
+	char p[32];
+	int fd, r;
+
+	if ((fd = open_beneath(c->root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		return fail(c, "read-only %s:", path);
+	}
+	fdpath(fd, p, sizeof(p));
+	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
+		return fail(c, "bind %s:", path);
+	return remount_ro(c, path);
+}
+
+/* Apply fn to path; a single '*' in one component (Docker's cpu-star
+ * thermal_throttle) is matched against that directory's entries. */
+static int
+each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *))
+{
+	char dir[256], full[512];
+	const char *star = strchr(path, '*'), *slash, *rest;
+	size_t prefixlen, dirlen;
+	struct dirent *e;
+	int fd, r = 0;
+	DIR *d;
+
+	if (star == NULL)
+		return fn(c, path);
+	for (slash = star; slash > path && slash[-1] != '/'; slash--)
+		;
+	dirlen = (size_t)(slash - path);
+	if (dirlen >= sizeof(dir))
+		return 0;
+	memcpy(dir, path, dirlen);
+	dir[dirlen] = '\0';
+	prefixlen = (size_t)(star - slash);
+	rest = strchr(star, '/');
+	if ((fd = open_beneath(c->root, dir, O_RDONLY | O_DIRECTORY, 0)) < 0)
+		return 0;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 0;
+	}
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strncmp(e->d_name, slash, prefixlen) != 0)
+			continue;
+		snprintf(full, sizeof(full), "%s%s%s", dir, e->d_name, rest ? rest : "");
+		r = each_match(c, full, fn);
+	}
+	closedir(d);
+	return r;
+}
+
+static int
+setup_masks(struct ctx *c)
+{
+	const char *const *m = c->o->masked ? c->o->masked : docker_masked;
+	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
+
+	for (; *m; m++)
+		if (each_match(c, *m, mask_path) < 0)
+			return -1;
+	for (; *ro; ro++)
+		if (each_match(c, *ro, readonly_path) < 0)
+			return -1;
+	return 0;
+}
+
+int
+net_lo_up(void)
+{
+	struct ifreq ifr;
+	int s, r;
+
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	r = ioctl(s, SIOCGIFFLAGS, &ifr);
+	if (r == 0) {
+		ifr.ifr_flags |= IFF_UP;
+		r = ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+	return r;
+}
+
+/*
+ * The order bubblewrap uses: the host's mounts made slave so nothing
+ * propagates back, the root bound on itself, /proc /dev /sys built inside
+ * it, pivot_root, the old root detached.
+ */
+int
+rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen };
+	char p[32];
+	int fd, r;
+
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(&c, "make / a slave mount:");
+	/* pivot_root needs the new root to be a mount point: bind it on
+	 * itself, then hold the new mount (an fd opened before would name
+	 * the directory beneath it, or a mount of another namespace). */
+	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	fdpath(fd, p, sizeof(p));
+	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
+		return fail(&c, "bind %s on itself:", o->path);
+	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+
+	if (setup_proc(&c) < 0 || setup_dev(&c) < 0 || setup_sys(&c) < 0 ||
+	    (!o->privileged && setup_masks(&c) < 0))
+		goto fail;
+
+	if (fchdir(c.root) < 0) {
+		fail(&c, "chdir %s:", o->path);
+		goto fail;
+	}
+	/* pivot_root(".", ".") stacks the old root on the new one; detaching
+	 * "." then removes it without a directory to put it in. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0) {
+		fail(&c, "pivot_root into %s:", o->path);
+		goto fail;
+	}
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
+	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+		fail(&c, "detach the old root:");
+		goto fail;
+	}
+	close(c.root);
+	if (o->readonly) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+		    locked_flags(fd), NULL) < 0)
+			return fail(&c, "remount / read-only:");
+		close(fd);
+	}
+	return 0;
+fail:
+	close(c.root);
+	return -1;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: ISC */
+/* rootfs.h: turn a directory into a container's root, and look up users in it. */
+#ifndef SKIFF_ROOTFS_H
+#define SKIFF_ROOTFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct rootfs_opts {
+	const char *path;		/* the root directory, a host path */
+	int readonly;			/* remount / read-only at the end */
+	int privileged;			/* no masked paths, /sys writable */
+	int in_userns;			/* devices bound from the host */
+	const char *ptyname;		/* a pty bound on /dev/console, or NULL */
+	const char *const *masked;	/* NULL: Docker's list */
+	const char *const *readonly_paths; /* NULL: Docker's list */
+};
+
+/*
+ * Make a fresh mount namespace's view: slave propagation, the root bound
+ * on itself, /proc, a tmpfs /dev with the usual nodes, /sys, masked and
+ * read-only paths, pivot_root, the old root detached. Call it after
+ * unshare(CLONE_NEWNS), in the process that will become the container.
+ * On failure, err holds "what: why" and the caller's namespace is left to
+ * die with it.
+ */
+int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
+
+/* Bring lo up in the current network namespace. */
+int net_lo_up(void);
+
+/*
+ * passwd.c: look NAME (or a number) up in the container's /etc/passwd or
+ * /etc/group, read as a capped regular file (never a FIFO or device).
+ * Returns 0 and fills what it found; -1 when there is no such entry.
+ */
+int passwd_lookup(const char *file, const char *key, long long *id,
+    long long *gid, char *home, size_t homelen);
+
+#endif
