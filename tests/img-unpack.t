@@ -235,8 +235,6 @@ hostile dotdot 'layer sha256:[0-9a-f]{64}: \.\./\.\./host/file: path escapes the
 hostile wh-dotdot "a/\.wh\.\.: whiteout of '\.' or '\.\.' refused" d:a f:a/x:1 f:a/.wh..:
 hostile hardlink-escape 'hardlink target escapes the root' h:x:../../host/file
 hostile hardlink-host 'hardlink target not found' h:x:"$TMP/host/file"
-hostile symlink-then-dir 'a parent is not a directory|Not a directory|Too many' \
-    l:esc:../host f:esc/pwn:x l:esc2:"$TMP/host" f:esc2/pwn:x
 ok "host files untouched$sfx" test "$(hostsum)" = "$HOST"
 
 # Contained rather than refused: absolute names and writes through
@@ -246,6 +244,12 @@ pytar c2.tar f:up/passwd:inside d:"${TMP#/}" d:"${TMP#/}/host" f:hostlink/file:i
 rm -rf cont && mkimg cont c1.tar c2.tar
 testcmd "absolute names and write-through symlinks contained$sfx" 0 "" img-unpack -o cout cont:t
 ok "…inside the root$sfx" test "$(cat cout/abs/name cout/etc/passwd "cout$TMP/host/file")" = "1insideinside"
+# Dangling symlinks then writes through them, in one layer: the targets
+# are made inside the root.
+pytar c3.tar l:esc:../host f:esc/pwn:x l:esc2:"$TMP/host" f:esc2/pwn:y
+rm -rf cont3 && mkimg cont3 c3.tar
+testcmd "write through dangling symlinks contained$sfx" 0 "" img-unpack -o c3out cont3:t
+ok "…inside the root$sfx" test "$(cat c3out/host/pwn "c3out$TMP/host/pwn")" = "xy"
 ok "host files still untouched$sfx" test "$(hostsum)" = "$HOST"
 
 # Broken blobs.
@@ -284,8 +288,10 @@ if command -v clang >/dev/null && [ -f /usr/include/zstd.h ]; then
 	if [ ! -x "$asan" ] || [ -n "$(find "$TOP/lib" "$TOP/cmd/img-unpack.c" -newer "$asan" -name '*.[ch]' | head -1)" ]; then
 		mkdir -p "$TOP/build/asan"
 		clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		    -D_GNU_SOURCE -I"$TOP/lib" -o "$asan" "$TOP/cmd/img-unpack.c" "$TOP"/lib/*.c \
-		    -lz -lzstd -lseccomp -lpthread 2>"$TMP/asan.log" || rm -f "$asan"
+		    -D_GNU_SOURCE -I"$TOP/lib" -o "$asan" "$TOP/cmd/img-unpack.c" \
+		    $(for f in blob image json sha256 tar unpack err exec fd num opt path; do
+			echo "$TOP/lib/$f.c"; done) \
+		    -lz -lzstd -lpthread 2>"$TMP/asan.log" || rm -f "$asan"
 	fi
 	if [ -x "$asan" ]; then
 		mkdir -p "$TMP/asanbin" && ln -sf "$asan" "$TMP/asanbin/img-unpack"
