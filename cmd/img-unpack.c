@@ -326,6 +326,34 @@ warn_cb(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Progress on a terminal: the layer, bytes so far and the rate, redrawn
+ * at most every quarter second. */
+struct progress {
+	void *async;
+	uint64_t bytes;		/* of the tar stream, read so far */
+	size_t i, n;
+	double t0, last;
+};
+
+static ssize_t
+progress_read(void *ctx, void *buf, size_t len)
+{
+	struct progress *p = ctx;
+	ssize_t r = blob_async_read(p->async, buf, len);
+	double t = now();
+
+	if (r > 0)
+		p->bytes += (uint64_t)r;
+	if (t - p->last >= 0.25) {
+		double mb = (double)p->bytes / 1e6;
+
+		p->last = t;
+		fprintf(stderr, "\rimg-unpack: layer %zu/%zu: %.1f MB, %.0f MB/s   ",
+		    p->i + 1, p->n, mb, t > p->t0 ? mb / (t - p->t0) : 0.0);
+	}
+	return r;
+}
+
 /* Stream layer i of img into rootfd, verifying size, digest and diff-id;
  * dies with a one-line reason naming the layer. */
 static void
@@ -336,6 +364,8 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 	const char *hex = NULL;
 	char err[512], inhex[65], outhex[65];
 	struct blob_async *async;
+	struct progress prog;
+	int tty = isatty(STDERR_FILENO);
 	struct blob b;
 	struct tar t;
 	uint64_t len, max;
@@ -359,7 +389,15 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 		fatal(1, "layer %s: %s", name, b.err[0] ? b.err : strerror(errno));
 	if ((async = blob_async_start(&b)) == NULL)
 		fatal(1, "layer %s: start a thread:", name);
-	tar_init(&t, blob_async_read, async);
+	if (tty) {
+		prog.async = async;
+		prog.bytes = 0;
+		prog.i = i;
+		prog.n = img->nlayers;
+		prog.t0 = prog.last = t0;
+		tar_init(&t, progress_read, &prog);
+	} else
+		tar_init(&t, blob_async_read, async);
 	rc = unpack_layer(u, &t, err, sizeof(err));
 	blob_async_stop(async);
 	if (rc < 0) {
@@ -377,10 +415,10 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 		    name, img->diffids[i], outhex);
 	blob_close(&b);
 	close(fd);
-	if (isatty(STDERR_FILENO)) {
+	if (tty) {
 		double dt = now() - t0;
 
-		fprintf(stderr, "img-unpack: layer %zu/%zu: %.1f MB in %.2f s (%.0f MB/s)\n",
+		fprintf(stderr, "\rimg-unpack: layer %zu/%zu: %.1f MB in %.2f s (%.0f MB/s)   \n",
 		    i + 1, img->nlayers, (double)b.nout / 1e6, dt,
 		    dt > 0 ? (double)b.nout / 1e6 / dt : 0.0);
 	}
