@@ -532,6 +532,8 @@ entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 			rc = -1;
 		} else
 			rc = whiteout(u, dir, name, 0);
+		if (rc < 0 && *why == NULL && u->overlay && errno == EPERM)
+			*why = "overlay whiteouts need root (CAP_MKNOD, trusted.* xattrs)";
 		free(path);
 		return rc;
 	}
