@@ -553,10 +553,13 @@ entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 	if (exists && !(e->type == '5' && S_ISDIR(st.st_mode))) {
 		if (remove_at(pfd, base) < 0)
 			goto out;
-		if (S_ISDIR(st.st_mode))
-			cache_drop(u), pfd = parent_fd(u, dir);
-		if (pfd < 0)
-			goto out;
+		/* A directory or symlink gone may be on the cached parent's
+		 * path: resolve it again. */
+		if (!S_ISREG(st.st_mode)) {
+			cache_drop(u);
+			if ((pfd = parent_fd(u, dir)) < 0)
+				goto out;
+		}
 		exists = 0;
 	}
 	switch (e->type) {

@@ -250,6 +250,12 @@ pytar c3.tar l:esc:../host f:esc/pwn:x l:esc2:"$TMP/host" f:esc2/pwn:y
 rm -rf cont3 && mkimg cont3 c3.tar
 testcmd "write through dangling symlinks contained$sfx" 0 "" img-unpack -o c3out cont3:t
 ok "…inside the root$sfx" test "$(cat c3out/host/pwn "c3out$TMP/host/pwn")" = "xy"
+# A symlink replaced by a directory in mid-layer: later entries go to the
+# new directory, not through the old link (as umoci does it).
+pytar c4.tar d:t l:l:t d:l/x f:l/x/f1:1 d:l d:l/x f:l/x/f2:2
+rm -rf cont4 && mkimg cont4 c4.tar
+testcmd "symlink replaced by a directory$sfx" 0 "" img-unpack -o c4out cont4:t
+ok "…entries follow the replacement$sfx" test -d c4out/l -a ! -L c4out/l -a "$(cat c4out/t/x/f1 c4out/l/x/f2)" = 12 -a ! -e c4out/t/x/f2
 ok "host files still untouched$sfx" test "$(hostsum)" = "$HOST"
 
 # Broken blobs.
