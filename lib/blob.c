@@ -62,19 +62,24 @@ sha256_hex(const void *buf, size_t len, char hex[65])
 	tohex(d, hex);
 }
 
-/* Refill the input buffer from the blob; 0 at its end. */
+/* Read more of the blob after what is left unread in the buffer (moved to
+ * its start); every byte is hashed once, as it arrives. 0 at the end. */
 static ssize_t
 fill(struct blob *b)
 {
-	size_t want = INBUF;
+	size_t keep = b->inlen - b->inpos, want = INBUF - keep;
 	ssize_t n;
 
 	if (b->pos >= b->len)
 		return 0;
+	if (keep > 0)
+		memmove(b->in, b->in + b->inpos, keep);
+	b->inlen = keep;
+	b->inpos = 0;
 	if (want > b->len - b->pos)
 		want = (size_t)(b->len - b->pos);
 	do
-		n = pread(b->fd, b->in, want, b->off + (off_t)b->pos);
+		n = pread(b->fd, b->in + keep, want, b->off + (off_t)b->pos);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		snprintf(b->err, sizeof(b->err), "read: %s", strerror(errno));
@@ -86,11 +91,55 @@ fill(struct blob *b)
 		errno = EIO;
 		return -1;
 	}
-	sha256_update(&b->hin, b->in, (size_t)n);
+	sha256_update(&b->hin, b->in + keep, (size_t)n);
 	b->pos += (uint64_t)n;
-	b->inlen = (size_t)n;
-	b->inpos = 0;
+	b->inlen = keep + (size_t)n;
 	return n;
+}
+
+/* At least k unread bytes in the buffer, unless the blob ends first. */
+static int
+ensure(struct blob *b, size_t k)
+{
+	while (b->inlen - b->inpos < k && b->pos < b->len)
+		if (fill(b) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The length of a gzip member header (RFC 1952) at p, or 0 when it is not
+ * all in the n bytes or uses reserved flags. The first member is inflated
+ * raw, past this header, so that zlib does not compute its CRC-32: the
+ * sha256 of the same bytes is checked anyway, and the CRC costs a tenth.
+ */
+static size_t
+gzip_header(const unsigned char *p, size_t n)
+{
+	size_t off = 10;
+	unsigned flg;
+
+	if (n < 10 || p[0] != 0x1f || p[1] != 0x8b || p[2] != 8 || (p[3] & 0xe0))
+		return 0;
+	flg = p[3];
+	if (flg & 4) {
+		if (n < off + 2)
+			return 0;
+		off += 2 + (p[off] | (size_t)p[off + 1] << 8);
+	}
+	if (flg & 8) {
+		while (off < n && p[off] != 0)
+			off++;
+		off++;
+	}
+	if (flg & 16) {
+		while (off < n && p[off] != 0)
+			off++;
+		off++;
+	}
+	if (flg & 2)
+		off += 2;
+	return off <= n ? off : 0;
 }
 
 int
@@ -116,12 +165,16 @@ blob_open(struct blob *b, int fd, off_t off, uint64_t len, int decompress,
 
 		if (z == NULL)
 			return -1;
+		size_t hdr = gzip_header(b->in, b->inlen);
+
 		b->z = z;
-		if (inflateInit2(z, 15 + 16) != Z_OK) {
+		b->comp = BLOB_GZIP;
+		if (inflateInit2(z, hdr ? -15 : 15 + 16) != Z_OK) {
 			snprintf(b->err, sizeof(b->err), "inflateInit failed");
 			return -1;
 		}
-		b->comp = BLOB_GZIP;
+		b->raw = hdr != 0;
+		b->inpos = hdr;
 	} else if (b->inlen >= 4 && b->in[0] == 0x28 && b->in[1] == 0xb5 &&
 	    b->in[2] == 0x2f && b->in[3] == 0xfd) {
 #ifdef HAVE_ZSTD
@@ -209,12 +262,26 @@ blob_read(struct blob *b, void *buf, size_t len)
 			produced = (size_t)((unsigned char *)z->next_out - (unsigned char *)buf);
 			b->inpos = b->inlen - z->avail_in;
 			if (rc == Z_STREAM_END) {
-				/* Another gzip member may follow. */
-				if (b->inpos == b->inlen && fill(b) < 0)
+				if (b->raw) {
+					/* The trailer (CRC-32, size) we skip. */
+					if (ensure(b, 8) < 0)
+						return -1;
+					if (b->inlen - b->inpos < 8) {
+						snprintf(b->err, sizeof(b->err),
+						    "gzip: truncated trailer");
+						errno = EIO;
+						return -1;
+					}
+					b->inpos += 8;
+					b->raw = 0;
+				}
+				/* Another member may follow: zlib reads it
+				 * whole, header and CRC included. */
+				if (ensure(b, 2) < 0)
 					return -1;
 				if (b->inlen - b->inpos >= 2 && b->in[b->inpos] == 0x1f &&
 				    b->in[b->inpos + 1] == 0x8b)
-					inflateReset(z);
+					inflateReset2(z, 15 + 16);
 				else
 					b->ended = 1;
 			} else if (rc != Z_OK && rc != Z_BUF_ERROR) {

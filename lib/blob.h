@@ -16,6 +16,7 @@ struct blob {
 	off_t off;		/* where the blob starts in fd */
 	uint64_t len, pos;	/* its length, bytes read so far */
 	int comp, decompress, ended;
+	int raw;		/* inflating a gzip member without its wrapper */
 	struct sha256 hin, hout;
 	uint64_t nout, maxout;
 	void *z;		/* z_stream or ZSTD_DStream */

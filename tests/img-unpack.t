@@ -153,6 +153,23 @@ printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.
     "$ih" "$(wc -c <"nest/blobs/sha256/$ih")" >nest/index.json
 rm -rf x got && img-unpack -o x nest:multi && listing x >got
 ok "nested index: linux/amd64 picked, attestation skipped$sfx" cmp -s want got
+# A hand-made layout whose one layer is two gzip members, the first with
+# a file name in its header (gzip FILE writes one), the second the rest.
+mkdir -p mm/blobs/sha256 && tar -C s1 -cf mm.tar . && head -c 10240 mm.tar >mm1 &&
+    tail -c +10241 mm.tar >mm2 && gzip -f mm1 mm2 && cat mm1.gz mm2.gz >mm.tgz
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+lh=$(sha mm.tgz) && cp mm.tgz "mm/blobs/sha256/$lh"
+printf '{"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$(sha mm.tar)" >mmcfg
+ch=$(sha mmcfg) && cp mmcfg "mm/blobs/sha256/$ch"
+printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s}]}' \
+    "$ch" "$(wc -c <mmcfg)" "$lh" "$(wc -c <mm.tgz)" >mmman
+mh=$(sha mmman) && cp mmman "mm/blobs/sha256/$mh"
+printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"t"}}]}' \
+    "$mh" "$(wc -c <mmman)" >mm/index.json
+echo '{"imageLayoutVersion":"1.0.0"}' >mm/oci-layout
+rm -rf x got mmx && mkdir -p mmx && tar -C mmx -xf mm.tar && listing mmx >mmwant
+img-unpack -o x mm:t && listing x >got
+ok "multi-member gzip layer with a named header$sfx" cmp -s mmwant got
 ok "zstd layers are labelled zstd$sfx" grep -q 'tar+zstd' z/index.json z/blobs/sha256/*
 testerr "unknown tag$sfx" 1 "^img-unpack: img:nope: tag nope: not found$" img-unpack -o x2 img:nope
 testerr "docker-archive: unknown name$sfx" 1 "tag other:t: not found" img-unpack -o x2 docker-archive:d.tar:other:t
