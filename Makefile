@@ -8,18 +8,21 @@ include config.mk
 # One name a line, sorted: several people add commands at once.
 CMDS = \
 	cg-limit \
+	img-unpack \
 	ns-run \
 	skiff-probe \
 	vol-mount \
 	yaml-flat
 BIN = \
 	bin/cg-limit \
+	bin/img-unpack \
 	bin/ns-run \
 	bin/skiff-probe \
 	bin/vol-mount \
 	bin/yaml-flat
 MAN = \
 	man/cg-limit.1 \
+	man/img-unpack.1 \
 	man/ns-run.1 \
 	man/skiff-check.1 \
 	man/skiff-probe.1 \
@@ -33,6 +36,7 @@ SCRIPTS = \
 	bin/skiff-kube
 
 LIBOBJ = \
+	lib/blob.o \
 	lib/caps.o \
 	lib/cgroup.o \
 	lib/cgroup_parse.o \
@@ -40,6 +44,8 @@ LIBOBJ = \
 	lib/exec.o \
 	lib/fd.o \
 	lib/flatten.o \
+	lib/image.o \
+	lib/json.o \
 	lib/mountops.o \
 	lib/num.o \
 	lib/opt.o \
@@ -47,6 +53,9 @@ LIBOBJ = \
 	lib/path.o \
 	lib/rootfs.o \
 	lib/seccomp.o \
+	lib/sha256.o \
+	lib/tar.o \
+	lib/unpack.o \
 	lib/yamlflat.o
 LIBHDR = \
 	lib/cgroup.h \
@@ -86,6 +95,12 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+lib/blob.o lib/image.o lib/json.o lib/sha256.o lib/tar.o lib/unpack.o: lib/blob.h lib/image.h lib/json.h lib/sha256.h lib/tar.h lib/unpack.h
+
+bin/img-unpack: cmd/img-unpack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-unpack.c lib/libutil.a $(LDFLAGS) -lzstd -lz
 
 lib/mountops.o lib/flatten.o: lib/mountops.h
 bin/vol-mount: cmd/vol-mount.c lib/libutil.a $(LIBHDR) lib/mountops.h $(DEPS)/.built
