@@ -5,13 +5,13 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run svc-dns
+BIN = bin/ns-run bin/svc-dns
+MAN = man/ns-run.1 man/svc-dns.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o
+	lib/seccomp.o lib/dnscache.o lib/dnspkt.o lib/dnszone.o
 LIBHDR = lib/util.h
 
 all: $(BIN)
@@ -37,6 +37,12 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+lib/dnscache.o lib/dnspkt.o lib/dnszone.o: lib/dns.h
+
+bin/svc-dns: cmd/svc-dns.c lib/libutil.a $(LIBHDR) lib/dns.h $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/svc-dns.c lib/libutil.a $(LDFLAGS)
 
 test check: all
 	tests/run
