@@ -88,6 +88,9 @@ struct pending {
 	struct client cl;
 	uint8_t *pkt;
 	size_t len;
+	int tcp;		/* after a truncated answer to a TCP client */
+	size_t sent, rlen;
+	uint8_t *rbuf;		/* the TCP answer, length-prefixed */
 };
 
 struct conn {
@@ -405,12 +408,14 @@ pend_free(struct worker *w, struct pending *p)
 		close(p->fd);
 	p->fd = -1;
 	free(p->pkt);
-	p->pkt = NULL;
+	free(p->rbuf);
+	p->pkt = p->rbuf = NULL;
 	w->npend--;
 }
 
 /* Sends p's query to its current upstream from a fresh socket: a random
- * source port (the kernel's choice) and a random id per try. */
+ * source port (the kernel's choice) and a random id per try. Over TCP the
+ * query goes out once the connection is up (pend_tcp). */
 static int
 pend_send(struct worker *w, struct pending *p)
 {
@@ -422,19 +427,28 @@ pend_send(struct worker *w, struct pending *p)
 		close(p->fd);	/* epoll forgets a closed fd */
 		p->fd = -1;
 	}
-	fd = socket(u->sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&u->sa, u->len) < 0) {
-		close(fd);
-		return -1;
-	}
 	p->upid = random16(w);
 	p->pkt[0] = (uint8_t)(p->upid >> 8);
 	p->pkt[1] = (uint8_t)p->upid;
-	p->fd = fd;
-	ep_add(w, fd, EPOLLIN, K_PEND, (uint32_t)(p - w->pend));
 	p->deadline = now_ms() + TRY_MS;
+	fd = socket(u->sa.ss_family, (p->tcp ? SOCK_STREAM : SOCK_DGRAM) |
+	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&u->sa, u->len) < 0 &&
+	    !(p->tcp && errno == EINPROGRESS)) {
+		close(fd);
+		return -1;
+	}
+	p->fd = fd;
+	if (p->tcp) {
+		p->sent = p->rlen = 0;
+		if (p->rbuf == NULL && (p->rbuf = malloc(DNS_MAXMSG + 2 + 16)) == NULL)
+			return -1;
+		ep_add(w, fd, EPOLLIN | EPOLLOUT, K_PEND, (uint32_t)(p - w->pend));
+		return 0;
+	}
+	ep_add(w, fd, EPOLLIN, K_PEND, (uint32_t)(p - w->pend));
 	if (send(fd, p->pkt, p->len, MSG_DONTWAIT) < 0 && errno != EAGAIN)
 		return -1;
 	return 0;
@@ -478,13 +492,28 @@ forward(struct worker *w, const struct dns_query *q, const struct client *cl,
 			p = &w->pend[i];
 			break;
 		}
-	if (p == NULL || (p->pkt = malloc(len)) == NULL)
+	if (p == NULL || (p->pkt = malloc(len + 11)) == NULL)
 		return -1;
 	memcpy(p->pkt, pkt, len);
 	p->len = len;
+	/* Ask upstream for as much as we take (EDNS0), whatever the client
+	 * said: the answer is cut to the client's size on the way back, and
+	 * a TCP client gets all of it. */
+	if (q->optoff) {
+		p->pkt[q->optoff + 3] = DNS_UDPSIZE >> 8;
+		p->pkt[q->optoff + 4] = DNS_UDPSIZE & 0xff;
+	} else if (len == q->qend && pkt[10] == 0 && pkt[11] == 0) {
+		static const uint8_t opt[11] = { 0, 0, DNS_T_OPT,
+			DNS_UDPSIZE >> 8, DNS_UDPSIZE & 0xff };
+
+		memcpy(p->pkt + len, opt, sizeof(opt));
+		p->pkt[11] = 1;
+		p->len += sizeof(opt);
+	}
 	p->q = *q;
 	p->cl = *cl;
 	p->tries = 0;
+	p->tcp = 0;
 	p->up = random16(w) % conf.nup;
 	w->npend++;
 	if (pend_send(w, p) < 0)
@@ -492,17 +521,61 @@ forward(struct worker *w, const struct dns_query *q, const struct client *cl,
 	return 0;
 }
 
-static void
-upstream_reply(struct worker *w, struct pending *p)
+/* An upstream's message for p: -1 when it is not the answer to p's
+ * question, else it is passed on (and cached) and p is done. */
+static int
+got_reply(struct worker *w, struct pending *p, uint8_t *msg, size_t len,
+    size_t cap)
 {
 	uint16_t ttloff[128];
-	size_t nttl, optoff, len;
+	size_t nttl, optoff;
 	uint32_t minttl;
-	ssize_t n;
 	int rcode;
 
+	if (len < 12 || (msg[0] << 8 | msg[1]) != p->upid ||
+	    dns_check_response(msg, len, &p->q, ttloff, LEN(ttloff), &nttl,
+	    &minttl, &optoff) < 0)
+		return -1;
+	rcode = msg[3] & 0xf;
+	if ((rcode == DNS_R_SERVFAIL || rcode == DNS_R_REFUSED) &&
+	    p->tries < conf.nup) {
+		pend_retry(w, p);
+		return 0;
+	}
+	if ((msg[2] & (DNS_F_TC >> 8)) && p->cl.conn >= 0 && !p->tcp) {
+		/* Cut short, and the client came by TCP: ask again the
+		 * same way, from the same upstream. */
+		p->tcp = 1;
+		p->tries = 0;
+		if (pend_send(w, p) < 0)
+			pend_retry(w, p);
+		return 0;
+	}
+	if (optoff) {
+		len = optoff;
+		msg[11]--;	/* OPT was counted in ARCOUNT, which is > 0 */
+		if (msg[11] == 0xff)
+			msg[10]--;
+	}
+	if (w->cache && !(msg[2] & (DNS_F_TC >> 8)) &&
+	    (rcode == DNS_R_NOERROR || rcode == DNS_R_NXDOMAIN) &&
+	    nttl <= LEN(ttloff))
+		dns_cache_put(w->cache, &p->q, msg, len, ttloff, nttl,
+		    minttl > MAXCACHETTL ? MAXCACHETTL : minttl, now_ms());
+	len = dns_reply_fixup(&p->q, msg, len, 0, cap);
+	if (len > 0)
+		deliver(w, &p->cl, &p->q, msg, len);
+	pend_free(w, p);
+	return 0;
+}
+
+static void
+upstream_udp(struct worker *w, struct pending *p)
+{
+	ssize_t n;
+
 	for (;;) {
-		n = recv(p->fd, w->big, sizeof(w->big), MSG_DONTWAIT);
+		n = recv(p->fd, w->big, sizeof(w->big) - 16, MSG_DONTWAIT);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
@@ -510,35 +583,55 @@ upstream_reply(struct worker *w, struct pending *p)
 			pend_retry(w, p);
 			return;
 		}
-		if (n >= 12 && (w->big[0] << 8 | w->big[1]) == p->upid &&
-		    dns_check_response(w->big, (size_t)n, &p->q, ttloff,
-		    LEN(ttloff), &nttl, &minttl, &optoff) == 0)
-			break;
-		/* Not the answer to our question: ignore it, keep waiting. */
+		/* Anything but the answer to our question is ignored. */
+		if (got_reply(w, p, w->big, (size_t)n, sizeof(w->big)) == 0)
+			return;
 	}
-	len = (size_t)n;
-	rcode = w->big[3] & 0xf;
-	if (rcode == DNS_R_SERVFAIL || rcode == DNS_R_REFUSED) {
-		if (p->tries < conf.nup) {
+}
+
+static void
+upstream_tcp(struct worker *w, struct pending *p, uint32_t events)
+{
+	struct epoll_event ev = { .events = EPOLLIN,
+		.data.u64 = (uint64_t)K_PEND << 32 | (uint32_t)(p - w->pend) };
+	size_t mlen;
+	ssize_t n;
+
+	if (p->sent < p->len + 2 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		uint8_t pre[2] = { (uint8_t)(p->len >> 8), (uint8_t)p->len };
+		struct iovec iov[2] = { { pre, 2 }, { p->pkt, p->len } };
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+
+		n = sendmsg(p->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno == EAGAIN)
+			return;
+		/* A fresh connection takes a query of this size whole; a
+		 * partial write means trouble: the next upstream. */
+		if (n < (ssize_t)(p->len + 2)) {
 			pend_retry(w, p);
 			return;
 		}
+		p->sent = (size_t)n;
+		epoll_ctl(w->ep, EPOLL_CTL_MOD, p->fd, &ev);
+		return;
 	}
-	if (optoff) {
-		len = optoff;
-		w->big[11]--;	/* OPT was counted in ARCOUNT, which is > 0 */
-		if (w->big[11] == 0xff)
-			w->big[10]--;
+	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
+		return;
+	n = recv(p->fd, p->rbuf + p->rlen, DNS_MAXMSG + 2 - p->rlen, MSG_DONTWAIT);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		pend_retry(w, p);
+		return;
 	}
-	if (w->cache && !(w->big[2] & (DNS_F_TC >> 8)) &&
-	    (rcode == DNS_R_NOERROR || rcode == DNS_R_NXDOMAIN) &&
-	    nttl <= LEN(ttloff))
-		dns_cache_put(w->cache, &p->q, w->big, len, ttloff, nttl,
-		    minttl > MAXCACHETTL ? MAXCACHETTL : minttl, now_ms());
-	len = dns_reply_fixup(&p->q, w->big, len, 0, sizeof(w->big));
-	if (len > 0)
-		deliver(w, &p->cl, &p->q, w->big, len);
-	pend_free(w, p);
+	p->rlen += (size_t)n;
+	if (p->rlen < 2)
+		return;
+	mlen = (size_t)p->rbuf[0] << 8 | p->rbuf[1];
+	if (p->rlen < mlen + 2)
+		return;
+	if (got_reply(w, p, p->rbuf + 2, mlen, DNS_MAXMSG + 16) < 0)
+		pend_retry(w, p);
 }
 
 /*
@@ -872,8 +965,12 @@ run(void *arg)
 					conn_read(w, (int)idx);
 				break;
 			case K_PEND:
-				if (w->pend[idx].fd >= 0)
-					upstream_reply(w, &w->pend[idx]);
+				if (w->pend[idx].fd < 0)
+					break;
+				if (w->pend[idx].tcp)
+					upstream_tcp(w, &w->pend[idx], ev[i].events);
+				else
+					upstream_udp(w, &w->pend[idx]);
 				break;
 			case K_SIG: signal_read(); break;
 			case K_INOTIFY: inotify_read(); break;

@@ -43,6 +43,7 @@ struct dns_query {
 	int edns;		/* an OPT record came with it */
 	int do_bit;
 	uint16_t udpsize;	/* the client's payload size, at least 512 */
+	size_t optoff;		/* where its OPT record starts, or 0 */
 	int rcode;		/* DNS_R_NOERROR, or the error to answer */
 };
 

@@ -265,6 +265,7 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	q->edns = 0;
 	q->do_bit = 0;
 	q->udpsize = 512;
+	q->optoff = 0;
 	q->rcode = DNS_R_NOERROR;
 	if (len < 12)
 		return -1;
@@ -297,7 +298,7 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 	}
 	for (i = 0; i < (uint32_t)an + ns + ar; i++) {
 		uint8_t name[DNS_MAXNAME + 1];
-		size_t namelen, rdoff;
+		size_t namelen, rdoff, start = off;
 		uint16_t type, class, rdlen;
 		uint32_t ttl;
 
@@ -316,6 +317,7 @@ dns_parse_query(const uint8_t *msg, size_t len, struct dns_query *q)
 			return 0;
 		}
 		q->edns = 1;
+		q->optoff = start;
 		q->udpsize = class < 512 ? 512 : class;
 		q->do_bit = (ttl & 0x8000) != 0;
 		if ((ttl >> 16 & 0xff) != 0)
