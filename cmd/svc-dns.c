@@ -333,7 +333,10 @@ listen_socket(const struct addr *a, int type)
 	fd = socket(a->sa.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die(1, "listen %s: socket:", a->text);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* For UDP, SO_REUSEADDR would let a second server share the port
+	 * without a word; TCP needs it to rebind over TIME_WAIT. */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (conf.threads > 1)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (a->sa.ss_family == AF_INET6)
@@ -551,6 +554,7 @@ got_reply(struct worker *w, struct pending *p, uint8_t *msg, size_t len,
 			pend_retry(w, p);
 		return 0;
 	}
+	msg[3] |= DNS_F_RA;	/* what we say, whatever upstream said */
 	if (optoff) {
 		len = optoff;
 		msg[11]--;	/* OPT was counted in ARCOUNT, which is > 0 */

@@ -556,8 +556,14 @@ build(struct builder *b)
 		}
 		n->nrr = (uint32_t)(db->nrrs - n->first);
 		if (cname && n->nrr > 1) {
-			const struct rec *r = &b->recs[j - 1];
+			const struct rec *r = &b->recs[i];
+			size_t k;
 			char txt[1024];
+
+			/* Blame the record that came last in the files. */
+			for (k = i; k < j; k++)
+				if (b->recs[k].seq > r->seq)
+					r = &b->recs[k];
 
 			dns_name_to_text(n->name, txt, sizeof(txt));
 			seterr(b, b->files[r->file], r->line,
