@@ -351,12 +351,12 @@ if command -v busybox >/dev/null && command -v unshare >/dev/null && [ "$(id -u)
 	      sleep 0.3;
 	      ns-run --rootfs '$TMP/root' --net inherit -- nslookup web 2>&1 | grep '^Address: 10';
 	      kill \$s"
-	testcmd "and of service.namespace" 0 "Address: 10.244.0.5
+	testcmd "a headless service from a container" 0 "Address: 10.244.0.5
 Address: 10.244.0.6" \
 	    unshare -n sh -c "ip link set lo up;
 	      svc-dns --listen 127.0.0.1:53 --zone '$TMP/zones' --resolv-conf '$EMPTY' 2>/dev/null & s=\$!;
 	      sleep 0.3;
-	      ns-run --rootfs '$TMP/root' --net inherit -- nslookup -type=a db.default 2>&1 | grep '^Address: 10' | sort;
+	      ns-run --rootfs '$TMP/root' --net inherit -- nslookup -type=a db 2>&1 | grep '^Address: 10' | sort;
 	      kill \$s"
 else
 	skip "needs root, busybox and unshare"; skip "needs root, busybox and unshare"
@@ -366,7 +366,7 @@ fi
 if command -v clang >/dev/null; then
 	if clang -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	    -D_GNU_SOURCE -I"$TOP/lib" -o "$TMP/svc-dns-asan" "$TOP/cmd/svc-dns.c" \
-	    "$TOP"/lib/dns*.c "$TOP/lib/err.c" "$TOP/lib/opt.c" "$TOP/lib/num.c" 2>"$TMP/asan.cc"; then
+	    "$TOP"/lib/dns*.c "$TOP/lib/err.c" "$TOP/lib/exec.c" "$TOP/lib/opt.c" "$TOP/lib/num.c" 2>"$TMP/asan.cc"; then
 		"$TMP/svc-dns-asan" --listen 127.0.0.1:$((P + 5)) --zone "$TMP/zones" \
 		    --upstream 127.0.0.2:$((P + 6)) 2>"$TMP/asan.log" &
 		as=$!
