@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 command -v dig >/dev/null || skip_all "dig (dnsutils) is not installed"
 
-P=$((20000 + $$ % 20000))	# our ports: P .. P+9
+P=$((20000 + $$ % 12000))	# our ports, P .. P+9, below the ephemeral range
 D="dig +time=2 +tries=1 @127.0.0.1 -p $P"
 EMPTY=$TMP/empty.conf
 : >"$EMPTY"
