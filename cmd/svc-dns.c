@@ -1129,10 +1129,11 @@ parse_args(int argc, char *argv[])
 			conf.zones[conf.nzones++] = optarg;
 			break;
 		case OPT_HELP:
-			if ((help = optspec_help(usage_line, options)) == NULL)
-				die(1, "--help:");
-			fputs(help, stdout);
-			exit(0);
+			if ((help = optspec_help(usage_line, options)) != NULL) {
+				fputs(help, stdout);
+				exit(0);
+			}
+			die(1, "--help:");
 		case OPT_VERSION:
 			printf("svc-dns %s\n", SKIFF_VERSION);
 			exit(0);
