@@ -828,6 +828,10 @@ conn_read(struct worker *w, int ci)
 			break;
 		len = answer(w, c->in + off + 2, mlen, &cl, w->big + 2,
 		    sizeof(w->big) - 2);
+		/* A forward that failed at once has answered already, and
+		 * any reply may have closed the connection. */
+		if (c->fd < 0 || c->gen != cl.gen)
+			return;
 		if (len > 0) {
 			conn_reply(w, ci, w->big + 2, len);
 			if (c->fd < 0 || c->gen != cl.gen)

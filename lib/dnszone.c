@@ -230,8 +230,10 @@ record(struct builder *b, const char *file, unsigned line, struct tok *t,
 				seterr(b, file, line, "$ORIGIN: expected one name");
 				return -1;
 			}
+			/* Not a zone of ours: under in-addr.arpa, say, only
+			 * the names we have are ours, the rest is forwarded. */
 			memcpy(origin, name, namelen);
-			return add_rec(b, name, namelen, T_APEX, 0, NULL, 0, line);
+			return 0;
 		}
 		if (strcasecmp(t[0].s, "$TTL") == 0) {
 			if (nt != 2 || get_u32(t[1].s, 0x7fffffff, ttl) < 0) {

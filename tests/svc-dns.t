@@ -181,6 +181,7 @@ testcmd "SRV targets' addresses come as additional records" 0 \
 db-1.db.default.svc.cluster.local. 5 IN A 10.244.0.6" \
     sh -c "$D +noall +additional _pg._tcp.db.default.svc.cluster.local SRV | grep -v OPT | tr -s '\t ' ' '"
 testcmd "PTR of a ClusterIP" 0 "10.0.96.10.in-addr.arpa. 5 IN PTR web.default.svc.cluster.local." ans -x 10.96.0.10
+testcmd "PTR of an unknown address is not ours: REFUSED without upstream" 0 REFUSED status -x 10.96.0.99
 testcmd "PTR of a pod" 0 "5.0.244.10.in-addr.arpa. 5 IN PTR 10-244-0-5.default.pod.cluster.local." ans -x 10.244.0.5
 testcmd "TXT strings, quoted, escaped and in parentheses" 0 \
     'txt.default.svc.cluster.local. 5 IN TXT "hello world" "semi;colon" "and a \"quote\""' \
