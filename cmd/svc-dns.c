@@ -326,7 +326,7 @@ ep_add(struct worker *w, int fd, uint32_t events, int kind, uint32_t idx)
 }
 
 static int
-listen_socket(const struct addr *a, int type)
+listen_socket(const struct addr *a, int type, int shared)
 {
 	int fd, one = 1;
 
@@ -337,7 +337,7 @@ listen_socket(const struct addr *a, int type)
 	 * without a word; TCP needs it to rebind over TIME_WAIT. */
 	if (type == SOCK_STREAM)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (conf.threads > 1)
+	if (shared)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
@@ -1021,8 +1021,8 @@ worker_init(struct worker *w)
 		die(1, "eventfd:");
 	ep_add(w, w->wake, EPOLLIN, K_WAKE, 0);
 	for (i = 0; i < conf.nlisten; i++) {
-		w->udp[i] = listen_socket(&conf.listen[i], SOCK_DGRAM);
-		w->tcp[i] = listen_socket(&conf.listen[i], SOCK_STREAM);
+		w->udp[i] = listen_socket(&conf.listen[i], SOCK_DGRAM, conf.threads > 1);
+		w->tcp[i] = listen_socket(&conf.listen[i], SOCK_STREAM, conf.threads > 1);
 		ep_add(w, w->udp[i], EPOLLIN, K_UDP, (uint32_t)i);
 		ep_add(w, w->tcp[i], EPOLLIN, K_TCP, (uint32_t)i);
 	}
@@ -1184,6 +1184,12 @@ main(int argc, char *argv[])
 		die(1, "signalfd:");
 
 	load(1);
+	/* SO_REUSEPORT would let the workers share a port with another
+	 * server's: a plain bind first makes sure the port is free. */
+	for (i = 0; conf.threads > 1 && i < (long long)conf.nlisten; i++) {
+		close(listen_socket(&conf.listen[i], SOCK_DGRAM, 0));
+		close(listen_socket(&conf.listen[i], SOCK_STREAM, 0));
+	}
 	if ((workers = calloc((size_t)conf.threads, sizeof(*workers))) == NULL)
 		die(1, "workers:");
 	for (i = 0; i < conf.threads; i++) {

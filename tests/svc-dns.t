@@ -325,6 +325,9 @@ testcmd "and what is not cached is SERVFAIL" 0 SERVFAIL sh -c "$F other.example.
 # ---- threads -------------------------------------------------------------
 start t --listen 127.0.0.1:$((P + 4)) --threads 3 --zone "$TMP/single.zone" --resolv-conf "$EMPTY"
 T="dig +time=2 +tries=1 @127.0.0.1 -p $((P + 4))"
+testerr "--threads does not share a port with another server" 1 "^svc-dns: listen 127.0.0.1:$((P + 4))/udp: Address .*in use\$" \
+    sh -c "svc-dns --listen 127.0.0.1:$((P + 4)) --threads 2 --zone '$TMP/zones' --resolv-conf '$EMPTY' 2>'$TMP/thr.err';
+      rc=\$?; grep -v loaded '$TMP/thr.err' >&2; exit \$rc"
 n=0
 for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ "$($T +short web.default.svc.cluster.local)" = 10.96.0.10 ] && n=$((n + 1))
