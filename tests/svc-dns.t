@@ -318,9 +318,20 @@ testcmd "own names are still answered" 0 "10.96.0.10" sh -c "$F +short web.defau
 testcmd "recursion is available" 0 "qr rd ra" sh -c "$F www.example.test | sed -n 's/^;; flags: \([a-z ]*\);.*/\1/p' | sed 's/aa //'"
 testcmd "a big forwarded answer over TCP after TC" 0 26 sh -c "$F many.example.test TXT | grep -c '^many'"
 testcmd "the question's case is kept" 0 "WwW.Example.TEST." sh -c "$F +noall +answer WwW.Example.TEST | cut -f1"
+testcmd "a forwarded answer to a query without EDNS has no OPT" 0 0 sh -c "$F +noedns cname.example.test | grep -c 'EDNS:' || true"
+testcmd "and with EDNS, ours" 0 "; EDNS: version: 0, flags:; udp: 1232" sh -c "$F cname.example.test | grep '^; EDNS'"
 kill "$up_pid"; wait "$up_pid" 2>/dev/null
 testcmd "with the upstream gone, the cache answers" 0 "192.0.2.1" sh -c "$F +short www.example.test"
 testcmd "and what is not cached is SERVFAIL" 0 SERVFAIL sh -c "$F other.example.test | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'"
+
+# ---- IPv6 ---------------------------------------------------------------
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+	start v6 --listen "[::1]:$((P + 7))" --zone "$TMP/zones" --resolv-conf "$EMPTY"
+	testcmd "IPv6, UDP" 0 "fd00:96::10" dig +time=2 +tries=1 @::1 -p $((P + 7)) +short web.default.svc.cluster.local AAAA
+	testcmd "IPv6, TCP" 0 "10.96.0.10" dig +time=2 +tries=1 @::1 -p $((P + 7)) +short +tcp web.default.svc.cluster.local
+else
+	skip "no ::1"; skip "no ::1"
+fi
 
 # ---- threads -------------------------------------------------------------
 start t --listen 127.0.0.1:$((P + 4)) --threads 3 --zone "$TMP/single.zone" --resolv-conf "$EMPTY"
