@@ -4,7 +4,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -31,13 +30,10 @@
 #define MAXUP 8
 #define MAXZONES 64
 #define MAXTHREADS 64
-#define MAXPEND 1024		/* forwarded queries in flight, per worker */
 #define MAXCONN 256		/* TCP connections, per worker */
 #define BATCH 32		/* UDP datagrams per recvmmsg/sendmmsg */
-#define TRY_MS 1500		/* per upstream, before the next is tried */
 #define TCP_IDLE_MS 10000
 #define MAXTCPOUT (1 << 20)
-#define MAXCACHETTL 3600
 #define RELOAD_DELAY_MS 50	/* let a burst of file events settle */
 
 struct addr {
@@ -50,6 +46,7 @@ static struct {
 	struct addr listen[MAXLISTEN];
 	size_t nlisten;
 	struct addr up[MAXUP];
+	struct dns_upstream ups[MAXUP];
 	size_t nup;
 	char *zones[MAXZONES];
 	size_t nzones;
@@ -69,30 +66,6 @@ static pthread_mutex_t dblock = PTHREAD_MUTEX_INITIALIZER;
 static struct dbref *curdb;
 static atomic_int stopping;
 
-/* Where an answer goes: a UDP peer on one of our sockets, or a TCP
- * connection (whose slot may have been reused: gen tells). */
-struct client {
-	struct sockaddr_storage sa;
-	socklen_t salen;
-	int lidx;
-	int conn;		/* -1 for UDP */
-	uint32_t gen;
-};
-
-struct pending {
-	int fd;			/* -1: free */
-	uint16_t upid;
-	size_t up, tries;
-	uint64_t deadline;
-	struct dns_query q;
-	struct client cl;
-	uint8_t *pkt;
-	size_t len;
-	int tcp;		/* after a truncated answer to a TCP client */
-	size_t sent, rlen;
-	uint8_t *rbuf;		/* the TCP answer, length-prefixed */
-};
-
 struct conn {
 	int fd;			/* -1: free */
 	uint32_t gen;
@@ -110,13 +83,10 @@ struct worker {
 	int udp[MAXLISTEN], tcp[MAXLISTEN];
 	struct dbref *db;
 	struct dns_cache *cache;
-	struct pending pend[MAXPEND];
-	size_t npend;
+	struct dns_fwd *fwd;
 	struct conn conns[MAXCONN];
 	size_t nconn;
 	pthread_t thread;
-	uint8_t rnd[256];
-	size_t rndoff;
 	uint8_t big[DNS_MAXMSG + 2];
 	uint8_t inbuf[BATCH][4096];
 	uint8_t outbuf[BATCH][DNS_UDPSIZE];
@@ -348,29 +318,6 @@ listen_socket(const struct addr *a, int type, int shared)
 	return fd;
 }
 
-static uint16_t
-random16(struct worker *w)
-{
-	uint16_t v;
-
-	if (w->rndoff + 2 > sizeof(w->rnd)) {
-		if (getrandom(w->rnd, sizeof(w->rnd), 0) != (ssize_t)sizeof(w->rnd)) {
-			/* Not expected after boot; never answer with a
-			 * predictable id, so fall back to the clock mixed in. */
-			uint64_t t = now_ms() * 6364136223846793005ULL;
-			size_t i;
-
-			for (i = 0; i < sizeof(w->rnd); i++)
-				w->rnd[i] ^= (uint8_t)(t >> (i % 8 * 8));
-		}
-		w->rndoff = 0;
-	}
-	memcpy(&v, w->rnd + w->rndoff, 2);
-	w->rndoff += 2;
-	return v;
-}
-
-/* ---- answering ------------------------------------------------------- */
 
 static size_t
 udp_limit(const struct dns_query *q)
@@ -385,9 +332,10 @@ static void conn_reply(struct worker *w, int ci, const uint8_t *msg, size_t len)
 /* Sends a finished reply to its client; UDP replies above the client's
  * size go out as header and question with TC set. */
 static void
-deliver(struct worker *w, const struct client *cl, const struct dns_query *q,
+deliver(void *arg, const struct dns_client *cl, const struct dns_query *q,
     uint8_t *msg, size_t len)
 {
+	struct worker *w = arg;
 	uint8_t small[512];
 
 	if (cl->conn >= 0) {
@@ -404,240 +352,6 @@ deliver(struct worker *w, const struct client *cl, const struct dns_query *q,
 		    (const struct sockaddr *)&cl->sa, cl->salen);
 }
 
-static void
-pend_free(struct worker *w, struct pending *p)
-{
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
-	free(p->pkt);
-	free(p->rbuf);
-	p->pkt = p->rbuf = NULL;
-	w->npend--;
-}
-
-/* Sends p's query to its current upstream from a fresh socket: a random
- * source port (the kernel's choice) and a random id per try. Over TCP the
- * query goes out once the connection is up (pend_tcp). */
-static int
-pend_send(struct worker *w, struct pending *p)
-{
-	const struct addr *u = &conf.up[p->up];
-	int fd;
-
-	p->tries++;
-	if (p->fd >= 0) {
-		close(p->fd);	/* epoll forgets a closed fd */
-		p->fd = -1;
-	}
-	p->upid = random16(w);
-	p->pkt[0] = (uint8_t)(p->upid >> 8);
-	p->pkt[1] = (uint8_t)p->upid;
-	p->deadline = now_ms() + TRY_MS;
-	fd = socket(u->sa.ss_family, (p->tcp ? SOCK_STREAM : SOCK_DGRAM) |
-	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (const struct sockaddr *)&u->sa, u->len) < 0 &&
-	    !(p->tcp && errno == EINPROGRESS)) {
-		close(fd);
-		return -1;
-	}
-	p->fd = fd;
-	if (p->tcp) {
-		p->sent = p->rlen = 0;
-		if (p->rbuf == NULL && (p->rbuf = malloc(DNS_MAXMSG + 2 + 16)) == NULL)
-			return -1;
-		ep_add(w, fd, EPOLLIN | EPOLLOUT, K_PEND, (uint32_t)(p - w->pend));
-		return 0;
-	}
-	ep_add(w, fd, EPOLLIN, K_PEND, (uint32_t)(p - w->pend));
-	if (send(fd, p->pkt, p->len, MSG_DONTWAIT) < 0 && errno != EAGAIN)
-		return -1;
-	return 0;
-}
-
-static void
-pend_fail(struct worker *w, struct pending *p)
-{
-	size_t n = dns_error_reply(&p->q, DNS_R_SERVFAIL, w->big, sizeof(w->big));
-
-	if (n > 0) {
-		w->big[3] |= DNS_F_RA;
-		deliver(w, &p->cl, &p->q, w->big, n);
-	}
-	pend_free(w, p);
-}
-
-/* The next upstream, or SERVFAIL once each has had its try. */
-static void
-pend_retry(struct worker *w, struct pending *p)
-{
-	while (p->tries < conf.nup) {
-		p->up = (p->up + 1) % conf.nup;
-		if (pend_send(w, p) == 0)
-			return;
-	}
-	pend_fail(w, p);
-}
-
-static int
-forward(struct worker *w, const struct dns_query *q, const struct client *cl,
-    const uint8_t *pkt, size_t len)
-{
-	struct pending *p = NULL;
-	size_t i;
-
-	if (w->npend == MAXPEND)
-		return -1;
-	for (i = 0; i < MAXPEND; i++)
-		if (w->pend[i].fd < 0 && w->pend[i].pkt == NULL) {
-			p = &w->pend[i];
-			break;
-		}
-	if (p == NULL || (p->pkt = malloc(len + 11)) == NULL)
-		return -1;
-	memcpy(p->pkt, pkt, len);
-	p->len = len;
-	/* Ask upstream for as much as we take (EDNS0), whatever the client
-	 * said: the answer is cut to the client's size on the way back, and
-	 * a TCP client gets all of it. */
-	if (q->optoff) {
-		p->pkt[q->optoff + 3] = DNS_UDPSIZE >> 8;
-		p->pkt[q->optoff + 4] = DNS_UDPSIZE & 0xff;
-	} else if (len == q->qend && pkt[10] == 0 && pkt[11] == 0) {
-		static const uint8_t opt[11] = { 0, 0, DNS_T_OPT,
-			DNS_UDPSIZE >> 8, DNS_UDPSIZE & 0xff };
-
-		memcpy(p->pkt + len, opt, sizeof(opt));
-		p->pkt[11] = 1;
-		p->len += sizeof(opt);
-	}
-	p->q = *q;
-	p->cl = *cl;
-	p->tries = 0;
-	p->tcp = 0;
-	p->up = random16(w) % conf.nup;
-	w->npend++;
-	if (pend_send(w, p) < 0)
-		pend_retry(w, p);
-	return 0;
-}
-
-/* An upstream's message for p: -1 when it is not the answer to p's
- * question, else it is passed on (and cached) and p is done. */
-static int
-got_reply(struct worker *w, struct pending *p, uint8_t *msg, size_t len,
-    size_t cap)
-{
-	uint16_t ttloff[128];
-	size_t nttl, optoff;
-	uint32_t minttl;
-	int rcode;
-
-	if (len < 12 || (msg[0] << 8 | msg[1]) != p->upid ||
-	    dns_check_response(msg, len, &p->q, ttloff, LEN(ttloff), &nttl,
-	    &minttl, &optoff) < 0)
-		return -1;
-	rcode = msg[3] & 0xf;
-	if ((rcode == DNS_R_SERVFAIL || rcode == DNS_R_REFUSED) &&
-	    p->tries < conf.nup) {
-		pend_retry(w, p);
-		return 0;
-	}
-	if ((msg[2] & (DNS_F_TC >> 8)) && p->cl.conn >= 0 && !p->tcp) {
-		/* Cut short, and the client came by TCP: ask again the
-		 * same way, from the same upstream. */
-		p->tcp = 1;
-		p->tries = 0;
-		if (pend_send(w, p) < 0)
-			pend_retry(w, p);
-		return 0;
-	}
-	msg[3] |= DNS_F_RA;	/* what we say, whatever upstream said */
-	if (optoff) {
-		len = optoff;
-		msg[11]--;	/* OPT was counted in ARCOUNT, which is > 0 */
-		if (msg[11] == 0xff)
-			msg[10]--;
-	}
-	if (w->cache && !(msg[2] & (DNS_F_TC >> 8)) &&
-	    (rcode == DNS_R_NOERROR || rcode == DNS_R_NXDOMAIN) &&
-	    nttl <= LEN(ttloff))
-		dns_cache_put(w->cache, &p->q, msg, len, ttloff, nttl,
-		    minttl > MAXCACHETTL ? MAXCACHETTL : minttl, now_ms());
-	len = dns_reply_fixup(&p->q, msg, len, 0, cap);
-	if (len > 0)
-		deliver(w, &p->cl, &p->q, msg, len);
-	pend_free(w, p);
-	return 0;
-}
-
-static void
-upstream_udp(struct worker *w, struct pending *p)
-{
-	ssize_t n;
-
-	for (;;) {
-		n = recv(p->fd, w->big, sizeof(w->big) - 16, MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return;
-			/* ICMP unreachable: this upstream is not there. */
-			pend_retry(w, p);
-			return;
-		}
-		/* Anything but the answer to our question is ignored. */
-		if (got_reply(w, p, w->big, (size_t)n, sizeof(w->big)) == 0)
-			return;
-	}
-}
-
-static void
-upstream_tcp(struct worker *w, struct pending *p, uint32_t events)
-{
-	struct epoll_event ev = { .events = EPOLLIN,
-		.data.u64 = (uint64_t)K_PEND << 32 | (uint32_t)(p - w->pend) };
-	size_t mlen;
-	ssize_t n;
-
-	if (p->sent < p->len + 2 && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-		uint8_t pre[2] = { (uint8_t)(p->len >> 8), (uint8_t)p->len };
-		struct iovec iov[2] = { { pre, 2 }, { p->pkt, p->len } };
-		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-
-		n = sendmsg(p->fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n < 0 && errno == EAGAIN)
-			return;
-		/* A fresh connection takes a query of this size whole; a
-		 * partial write means trouble: the next upstream. */
-		if (n < (ssize_t)(p->len + 2)) {
-			pend_retry(w, p);
-			return;
-		}
-		p->sent = (size_t)n;
-		epoll_ctl(w->ep, EPOLL_CTL_MOD, p->fd, &ev);
-		return;
-	}
-	if (!(events & (EPOLLIN | EPOLLERR | EPOLLHUP)))
-		return;
-	n = recv(p->fd, p->rbuf + p->rlen, DNS_MAXMSG + 2 - p->rlen, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		pend_retry(w, p);
-		return;
-	}
-	p->rlen += (size_t)n;
-	if (p->rlen < 2)
-		return;
-	mlen = (size_t)p->rbuf[0] << 8 | p->rbuf[1];
-	if (p->rlen < mlen + 2)
-		return;
-	if (got_reply(w, p, p->rbuf + 2, mlen, DNS_MAXMSG + 16) < 0)
-		pend_retry(w, p);
-}
-
 /*
  * One query to its answer in out (cap bytes), returning the length; 0 when
  * it is dropped or forwarded (its answer comes later). UDP answers that do
@@ -645,7 +359,7 @@ upstream_tcp(struct worker *w, struct pending *p, uint32_t events)
  */
 static size_t
 answer(struct worker *w, const uint8_t *pkt, size_t len,
-    const struct client *cl, uint8_t *out, size_t cap)
+    const struct dns_client *cl, uint8_t *out, size_t cap)
 {
 	struct dns_query q;
 	size_t n;
@@ -663,7 +377,7 @@ answer(struct worker *w, const uint8_t *pkt, size_t len,
 				return dns_truncate_reply(&q, w->big, n, out, cap);
 			memmove(out, w->big, n);
 			return n;
-		} else if (forward(w, &q, cl, pkt, len) == 0)
+		} else if (dns_fwd_query(w->fwd, &q, cl, pkt, len) == 0)
 			return 0;
 		else
 			n = dns_error_reply(&q, DNS_R_SERVFAIL, out, cap);
@@ -680,7 +394,7 @@ udp_read(struct worker *w, int li)
 	struct mmsghdr in[BATCH], outm[BATCH];
 	struct iovec iov[BATCH], oiov[BATCH];
 	struct sockaddr_storage sa[BATCH];
-	struct client cl = { .conn = -1, .lidx = li };
+	struct dns_client cl = { .conn = -1, .lidx = li };
 	int i, n, no, rounds;
 
 	for (rounds = 0; rounds < 8; rounds++) {
@@ -803,7 +517,7 @@ static void
 conn_read(struct worker *w, int ci)
 {
 	struct conn *c = &w->conns[ci];
-	struct client cl = { .conn = ci, .gen = c->gen, .lidx = -1 };
+	struct dns_client cl = { .conn = ci, .gen = c->gen, .lidx = -1 };
 	size_t off = 0;
 	ssize_t n;
 
@@ -872,14 +586,19 @@ tcp_accept(struct worker *w, int li)
 
 /* ---- the loop -------------------------------------------------------- */
 
+static size_t
+pending(const struct worker *w)
+{
+	return w->fwd ? dns_fwd_pending(w->fwd) : 0;
+}
+
 static void
 sweep(struct worker *w, uint64_t now)
 {
 	size_t i;
 
-	for (i = 0; i < MAXPEND && w->npend; i++)
-		if (w->pend[i].pkt != NULL && now >= w->pend[i].deadline)
-			pend_retry(w, &w->pend[i]);
+	if (w->fwd && dns_fwd_pending(w->fwd))
+		dns_fwd_sweep(w->fwd);
 	for (i = 0; i < MAXCONN && w->nconn; i++)
 		if (w->conns[i].fd >= 0 && now >= w->conns[i].active + TCP_IDLE_MS)
 			conn_close(w, (int)i);
@@ -950,7 +669,7 @@ run(void *arg)
 		int i, n, timeout = -1;
 		uint64_t now;
 
-		if (w->npend || w->nconn)
+		if (pending(w) || w->nconn)
 			timeout = 100;
 		if (main_thread && reload_at)
 			timeout = RELOAD_DELAY_MS;
@@ -973,12 +692,7 @@ run(void *arg)
 					conn_read(w, (int)idx);
 				break;
 			case K_PEND:
-				if (w->pend[idx].fd < 0)
-					break;
-				if (w->pend[idx].tcp)
-					upstream_tcp(w, &w->pend[idx], ev[i].events);
-				else
-					upstream_udp(w, &w->pend[idx]);
+				dns_fwd_event(w->fwd, idx, ev[i].events);
 				break;
 			case K_SIG: signal_read(); break;
 			case K_INOTIFY: inotify_read(); break;
@@ -998,7 +712,7 @@ run(void *arg)
 			reload_at = 0;
 			load(0);
 		}
-		if (w->npend || w->nconn)
+		if (pending(w) || w->nconn)
 			sweep(w, now);
 	}
 	if (main_thread)
@@ -1026,14 +740,14 @@ worker_init(struct worker *w)
 		ep_add(w, w->udp[i], EPOLLIN, K_UDP, (uint32_t)i);
 		ep_add(w, w->tcp[i], EPOLLIN, K_TCP, (uint32_t)i);
 	}
-	for (i = 0; i < MAXPEND; i++)
-		w->pend[i].fd = -1;
 	for (i = 0; i < MAXCONN; i++)
 		w->conns[i].fd = -1;
-	w->rndoff = sizeof(w->rnd);
 	if (conf.cache > 0 && conf.nup > 0 &&
 	    (w->cache = dns_cache_new((size_t)conf.cache)) == NULL)
 		die(1, "cache:");
+	if (conf.nup > 0 && (w->fwd = dns_fwd_new(w->ep, (uint64_t)K_PEND << 32,
+	    conf.ups, conf.nup, w->cache, deliver, w)) == NULL)
+		die(1, "forwarder:");
 }
 
 static void
@@ -1041,9 +755,7 @@ worker_free(struct worker *w)
 {
 	size_t i;
 
-	for (i = 0; i < MAXPEND; i++)
-		if (w->pend[i].pkt != NULL)
-			pend_free(w, &w->pend[i]);
+	dns_fwd_free(w->fwd);
 	for (i = 0; i < MAXCONN; i++)
 		if (w->conns[i].fd >= 0)
 			conn_close(w, (int)i);
@@ -1169,6 +881,10 @@ main(int argc, char *argv[])
 	parse_args(argc, argv);
 	if (!conf.explicit_up)
 		read_resolv();
+	for (i = 0; i < (long long)conf.nup; i++) {
+		conf.ups[i].sa = conf.up[i].sa;
+		conf.ups[i].len = conf.up[i].len;
+	}
 	if (conf.readyfd >= 0 && fcntl((int)conf.readyfd, F_GETFD) < 0)
 		die(EXIT_USAGE, "--ready-fd %lld:", conf.readyfd);
 

@@ -4,6 +4,7 @@
 #ifndef SKIFF_DNS_H
 #define SKIFF_DNS_H
 
+#include <sys/socket.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -134,5 +135,36 @@ void dns_cache_put(struct dns_cache *c, const struct dns_query *q,
 size_t dns_cache_get(struct dns_cache *c, const struct dns_query *q,
     uint8_t *out, size_t cap, uint64_t now_ms);
 size_t dns_cache_count(const struct dns_cache *c);
+
+/*
+ * dnsfwd.c: forwarding. Each query in flight has its own socket, watched
+ * on the caller's epoll fd with data.u64 = tag | slot; the caller hands
+ * those events to dns_fwd_event and calls dns_fwd_sweep now and then
+ * (every 100 ms will do) while dns_fwd_pending is non-zero. Answers, and
+ * SERVFAIL when every upstream failed, go back through deliver.
+ */
+struct dns_client {	/* who gets the answer: opaque to dnsfwd.c */
+	struct sockaddr_storage sa;
+	socklen_t salen;
+	int lidx;		/* the UDP socket it came in on */
+	int conn;		/* a TCP connection's slot, -1 for UDP */
+	uint32_t gen;		/* ... and its generation */
+};
+struct dns_upstream {
+	struct sockaddr_storage sa;
+	socklen_t len;
+};
+typedef void dns_deliver_fn(void *arg, const struct dns_client *cl,
+    const struct dns_query *q, uint8_t *msg, size_t len);
+struct dns_fwd;
+struct dns_fwd *dns_fwd_new(int ep, uint64_t tag, const struct dns_upstream *up,
+    size_t nup, struct dns_cache *cache, dns_deliver_fn *deliver, void *arg);
+void dns_fwd_free(struct dns_fwd *f);
+/* Forwards the query q read from pkt; -1 when no slot is free. */
+int dns_fwd_query(struct dns_fwd *f, const struct dns_query *q,
+    const struct dns_client *cl, const uint8_t *pkt, size_t len);
+void dns_fwd_event(struct dns_fwd *f, uint32_t slot, uint32_t events);
+void dns_fwd_sweep(struct dns_fwd *f);
+size_t dns_fwd_pending(const struct dns_fwd *f);
 
 #endif
