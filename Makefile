@@ -11,7 +11,7 @@ MAN = man/ns-run.1 man/svc-dns.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o lib/dnscache.o lib/dnsfwd.o lib/dnspkt.o lib/dnszone.o
+	lib/seccomp.o lib/dnsanswer.o lib/dnscache.o lib/dnsfwd.o lib/dnspkt.o lib/dnszone.o
 LIBHDR = lib/util.h
 
 all: $(BIN)
@@ -38,7 +38,7 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
-lib/dnscache.o lib/dnsfwd.o lib/dnspkt.o lib/dnszone.o: lib/dns.h
+lib/dnsanswer.o lib/dnscache.o lib/dnsfwd.o lib/dnspkt.o lib/dnszone.o: lib/dns.h lib/dnsdb.h
 
 bin/svc-dns: cmd/svc-dns.c lib/libutil.a $(LIBHDR) lib/dns.h $(DEPS)/.built
 	@mkdir -p bin
