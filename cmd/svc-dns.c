@@ -620,6 +620,10 @@ relevant(const struct inotify_event *ev)
 	for (i = 0; i < conf.nzones; i++) {
 		if (watches[i].wd != ev->wd)
 			continue;
+		/* A Kubernetes ConfigMap volume changes all its files at
+		 * once by renaming a new ..data symlink into place. */
+		if ((ev->mask & IN_MOVED_TO) && l > 2 && strncmp(ev->name, "..", 2) == 0)
+			return 1;
 		if (watches[i].base == NULL) {
 			if (l == 0 || (ev->name[0] != '.' && ev->name[l - 1] != '~' &&
 			    !(l > 4 && strcmp(ev->name + l - 4, ".tmp") == 0)))

@@ -264,6 +264,24 @@ testcmd "and the old records stay" 0 "new.default.svc.cluster.local. 5 IN A 10.9
 rm "$TMP/zones/new.zone"
 wait_last a "loaded $n0 records"
 testcmd "a removed file's records go" 0 NXDOMAIN status new.default.svc.cluster.local
+# A ConfigMap volume: zone -> ..data/zone, ..data -> ..v1, updated by
+# renaming a new ..data into place.
+mkdir -p "$TMP/cm/..v1" "$TMP/cm/..v2"
+echo 'cm.default.svc A 10.96.0.1' >"$TMP/cm/..v1/zone"
+echo 'cm.default.svc A 10.96.0.2' >"$TMP/cm/..v2/zone"
+ln -s ..v1 "$TMP/cm/..data"
+ln -s ..data/zone "$TMP/cm/zone"
+start cm --listen 127.0.0.1:$((P + 8)) --zone "$TMP/cm" --resolv-conf "$EMPTY"
+ln -s ..v2 "$TMP/cm/..data_tmp"
+mv -T "$TMP/cm/..data_tmp" "$TMP/cm/..data"
+n=0
+while [ "$(dig +time=2 +tries=1 @127.0.0.1 -p $((P + 8)) +short cm.default.svc.cluster.local)" != 10.96.0.2 ] && [ $n -lt 50 ]; do
+	sleep 0.1; n=$((n + 1))
+done
+testcmd "a ConfigMap volume's update is seen" 0 2 sh -c "grep -c loaded '$TMP/cm.log'"
+testcmd "and served" 0 10.96.0.2 dig +time=2 +tries=1 @127.0.0.1 -p $((P + 8)) +short cm.default.svc.cluster.local
+kill "$cm_pid"
+
 # Through a symlink to another directory, so that inotify does not see
 # the edits and only SIGHUP can reload.
 mkdir "$TMP/real"
