@@ -487,6 +487,36 @@ same_name(const struct builder *b, size_t i, size_t j)
 	    b->recs[i].namelen) == 0;
 }
 
+/* An RRset holds no record twice (RFC 2181 5): a repeated line is
+ * dropped. Names in rdata compare without regard to case. */
+static int
+duplicate(const struct dns_db *db, size_t first, const struct rec *r)
+{
+	size_t k, i, name_at;
+
+	/* Where a name starts in the rdata: only there is case folded. */
+	switch (r->type) {
+	case DNS_T_CNAME: case DNS_T_PTR: name_at = 0; break;
+	case DNS_T_SRV: name_at = 6; break;
+	default: name_at = SIZE_MAX;
+	}
+	for (k = first; k < db->nrrs; k++) {
+		const struct rr *o = &db->rrs[k];
+		const uint8_t *a = db->data + o->rd, *c = db->data + r->rd;
+
+		if (o->type != r->type || o->rdlen != r->rdlen)
+			continue;
+		for (i = 0; i < r->rdlen; i++)
+			if (a[i] != c[i] && !(i >= name_at &&
+			    (a[i] | 0x20) == (c[i] | 0x20) &&
+			    (a[i] | 0x20) >= 'a' && (a[i] | 0x20) <= 'z'))
+				break;
+		if (i == r->rdlen)
+			return 1;
+	}
+	return 0;
+}
+
 static struct dns_db *
 build(struct builder *b)
 {
@@ -532,6 +562,8 @@ build(struct builder *b)
 			}
 			if (r->type == DNS_T_CNAME)
 				cname = 1;
+			if (duplicate(db, n->first, r))
+				continue;
 			db->rrs[db->nrrs++] = (struct rr){ r->ttl, r->rd, r->type, r->rdlen };
 		}
 		n->nrr = (uint32_t)(db->nrrs - n->first);

@@ -82,6 +82,7 @@ web.default.svc                 AAAA  fd00:96::10
 _http._tcp.web.default.svc      SRV   0 100 80 web.default.svc
 db.default.svc                  A     10.244.0.5   ; headless: every endpoint
                                 A     10.244.0.6
+db.default.svc.cluster.local.   A     10.244.0.6   ; a repeat: dropped
 db-0.db.default.svc             A     10.244.0.5
 db-1.db.default.svc             A     10.244.0.6
 _pg._tcp.db.default.svc         SRV   0 50 5432 db-0.db.default.svc
@@ -173,6 +174,7 @@ testcmd "A of a service" 0 "web.default.svc.cluster.local. 5 IN A 10.96.0.10" \
     ans web.default.svc.cluster.local A
 testcmd "AAAA, the question's case kept" 0 "WEB.Default.SVC.cluster.local. 5 IN AAAA fd00:96::10" \
     ans WEB.Default.SVC.cluster.local AAAA
+testcmd "a record given twice is answered once" 0 2 sh -c "$D +short db.default.svc.cluster.local | wc -l"
 testcmd "a headless service answers every endpoint" 0 \
 "db.default.svc.cluster.local. 5 IN A 10.244.0.5
 db.default.svc.cluster.local. 5 IN A 10.244.0.6" ans db.default.svc.cluster.local A
@@ -325,7 +327,7 @@ many TXT "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
 EOF
 i=0
 while [ $i -lt 25 ]; do
-	echo 'many TXT "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"' >>"$TMP/up.zone"
+	echo "many TXT \"$i bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\"" >>"$TMP/up.zone"
 	i=$((i + 1))
 done
 start up --listen 127.0.0.2:$((P + 2)) --domain example.test --zone "$TMP/up.zone" --resolv-conf "$EMPTY"
