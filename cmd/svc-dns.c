@@ -101,18 +101,21 @@ static const char usage_line[] =
     " [--ready-fd FD] [--resolv-conf FILE] [--threads N] [--ttl SECONDS]"
     " [--upstream ADDR[:PORT]]... --zone FILE|DIR...";
 
-enum { O_CACHE = 0x100, O_DOMAIN, O_READY, O_RESOLV, O_THREADS, O_TTL, O_UP };
+enum {
+	O_CACHE = 0x100, O_DOMAIN, O_LISTEN, O_READY, O_RESOLV, O_THREADS, O_TTL,
+	O_UP, O_ZONE,
+};
 
 static const struct optspec options[] = {
 	{ "cache-size", required_argument, O_CACHE, "N", "forwarded answers kept (default 10000, 0: none)" },
 	{ "domain", required_argument, O_DOMAIN, "NAME", "the cluster domain, a zone of ours (default cluster.local)" },
-	{ "listen", required_argument, 'l', "ADDR[:PORT]", "UDP and TCP address to serve (default 0.0.0.0:53)" },
+	{ "listen", required_argument, O_LISTEN, "ADDR[:PORT]", "UDP and TCP address to serve (default 0.0.0.0:53)" },
 	{ "ready-fd", required_argument, O_READY, "FD", "write a newline to FD once serving" },
 	{ "resolv-conf", required_argument, O_RESOLV, "FILE", "upstreams from FILE's nameserver lines (default /etc/resolv.conf)" },
 	{ "threads", required_argument, O_THREADS, "N", "N workers on SO_REUSEPORT sockets (default 1)" },
 	{ "ttl", required_argument, O_TTL, "SECONDS", "TTL of records that give none (default 5)" },
 	{ "upstream", required_argument, O_UP, "ADDR[:PORT]", "forward other names there (instead of resolv.conf)" },
-	{ "zone", required_argument, 'z', "FILE|DIR", "records from a zone file, or every file in DIR" },
+	{ "zone", required_argument, O_ZONE, "FILE|DIR", "records from a zone file, or every file in DIR" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -815,7 +818,7 @@ parse_args(int argc, char *argv[])
 				die(EXIT_USAGE, "--cache-size %s: expected 0 to 10000000", optarg);
 			break;
 		case O_DOMAIN: conf.domain = optarg; break;
-		case 'l':
+		case O_LISTEN:
 			if (conf.nlisten == MAXLISTEN)
 				die(EXIT_USAGE, "--listen %s: at most %d addresses", optarg, MAXLISTEN);
 			if (parse_addr(optarg, 53, &conf.listen[conf.nlisten]) < 0)
@@ -843,7 +846,7 @@ parse_args(int argc, char *argv[])
 			conf.nup++;
 			conf.explicit_up = 1;
 			break;
-		case 'z':
+		case O_ZONE:
 			if (conf.nzones == MAXZONES)
 				die(EXIT_USAGE, "--zone %s: at most %d", optarg, MAXZONES);
 			conf.zones[conf.nzones++] = optarg;
