@@ -182,8 +182,11 @@ dns_db_answer(const struct dns_db *db, const struct dns_query *q,
 			break;
 		}
 		if (q->qtype != DNS_T_CNAME &&
-		    (r = rrset(db, n, DNS_T_CNAME, &cnt)) != NULL &&
-		    hop < DNS_MAXCHAIN) {
+		    (r = rrset(db, n, DNS_T_CNAME, &cnt)) != NULL) {
+			if (hop == DNS_MAXCHAIN) {
+				rcode = DNS_R_SERVFAIL;	/* a loop, or nearly */
+				break;
+			}
 			put_rr(&m, db, r, owner, 1);
 			owner = db->data + r->rd;
 			olen = dns_name_len(owner);

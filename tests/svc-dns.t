@@ -90,6 +90,8 @@ _pg._tcp.db.default.svc         SRV   0 50 5432 db-0.db.default.svc
 alias.default.svc               CNAME alias2.default.svc
 alias2.default.svc              CNAME web.default.svc
 dangling.default.svc            CNAME gone.default.svc
+loop1.default.svc               CNAME loop2.default.svc
+loop2.default.svc               CNAME loop1.default.svc
 ext.default.svc      30  IN     CNAME outside.example.
 txt.default.svc                 TXT   "hello world" "semi;colon" ( "and a \"quote\"" )
 10-244-0-5.default.pod          A     10.244.0.5
@@ -197,6 +199,7 @@ web.default.svc.cluster.local. 5 IN A 10.96.0.10" ans alias.default.svc.cluster.
 testcmd "a CNAME out of the zone is given as is" 0 "ext.default.svc.cluster.local. 30 IN CNAME outside.example." \
     ans ext.default.svc.cluster.local A
 testcmd "a CNAME to a missing name in the zone is NXDOMAIN" 0 NXDOMAIN status dangling.default.svc.cluster.local A
+testcmd "a CNAME loop is SERVFAIL" 0 SERVFAIL status loop1.default.svc.cluster.local A
 testcmd "a missing name is NXDOMAIN" 0 NXDOMAIN status nosuch.default.svc.cluster.local A
 testcmd "a name with other types is NODATA (NOERROR)" 0 NOERROR status web.default.svc.cluster.local MX
 testcmd "NODATA has no answer" 0 "" ans web.default.svc.cluster.local MX
