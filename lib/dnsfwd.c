@@ -30,6 +30,7 @@ struct pending {
 	uint8_t *pkt;
 	size_t len;
 	int tcp;		/* after a truncated answer to a TCP client */
+	int added_opt;		/* the OPT on the query is ours, not the client's */
 	size_t sent, rlen;
 	uint8_t *rbuf;		/* the TCP answer, length-prefixed */
 };
@@ -199,7 +200,9 @@ dns_fwd_query(struct dns_fwd *w, const struct dns_query *q, const struct dns_cli
 		memcpy(p->pkt + len, opt, sizeof(opt));
 		p->pkt[11] = 1;
 		p->len += sizeof(opt);
-	}
+		p->added_opt = 1;
+	} else
+		p->added_opt = 0;
 	p->q = *q;
 	p->cl = *cl;
 	p->tries = 0;
@@ -227,6 +230,16 @@ got_reply(struct dns_fwd *w, struct pending *p, uint8_t *msg, size_t len,
 	    &minttl, &optoff) < 0)
 		return -1;
 	rcode = msg[3] & 0xf;
+	if (rcode == DNS_R_FORMERR && p->added_opt) {
+		/* An upstream without EDNS0: ask it again as the client did. */
+		p->added_opt = 0;
+		p->len -= 11;
+		p->pkt[11] = 0;
+		p->tries--;
+		if (pend_send(w, p) < 0)
+			pend_retry(w, p);
+		return 0;
+	}
 	if ((rcode == DNS_R_SERVFAIL || rcode == DNS_R_REFUSED) &&
 	    p->tries < w->nup) {
 		pend_retry(w, p);

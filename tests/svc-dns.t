@@ -29,6 +29,31 @@ int main(int argc, char **argv) {
 	unsigned char b[70000], r[70000];
 	size_t have = 0;
 	int want, got = 0;
+	if (argc > 3 && strcmp(argv[1], "-s") == 0) {
+		/* -s HOST PORT: an upstream of old, without EDNS0: FORMERR
+		 * to a query with an OPT, else 192.0.2.7 for any name. */
+		socklen_t sl;
+		size_t q;
+		ssize_t n;
+		inet_pton(AF_INET, argv[2], &sa.sin_addr);
+		sa.sin_port = htons(atoi(argv[3]));
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		if (bind(fd, (void *)&sa, sizeof(sa)) < 0) { perror("bind"); return 1; }
+		for (;;) {
+			struct sockaddr_in from;
+			static const unsigned char a[] = { 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 192, 0, 2, 7 };
+			sl = sizeof(from);
+			n = recvfrom(fd, r, sizeof(r), 0, (void *)&from, &sl);
+			if (n < 17) continue;
+			for (q = 12; q < (size_t)n && r[q]; q += r[q] + 1) ;
+			q += 5;
+			if (q > (size_t)n) continue;
+			r[2] |= 0x80;
+			if (r[11]) { r[3] = 1; r[11] = 0; }
+			else { r[3] = 0; r[7] = 1; memcpy(r + q, a, sizeof(a)); q += sizeof(a); }
+			sendto(fd, r, q, 0, (void *)&from, sl);
+		}
+	}
 	argv += tcp; argc -= tcp;
 	inet_pton(AF_INET, argv[1], &sa.sin_addr);
 	sa.sin_port = htons(atoi(argv[2]));
@@ -348,6 +373,15 @@ testcmd "and with EDNS, ours" 0 "; EDNS: version: 0, flags:; udp: 1232" sh -c "$
 kill "$up_pid"; wait "$up_pid" 2>/dev/null
 testcmd "with the upstream gone, the cache answers" 0 "192.0.2.1" sh -c "$F +short www.example.test"
 testcmd "and what is not cached is SERVFAIL" 0 SERVFAIL sh -c "$F other.example.test | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'"
+
+# ---- an upstream without EDNS0 --------------------------------------------
+"$TMP/dnsq" -s 127.0.0.3 $((P + 9)) &
+at_exit "kill $! 2>/dev/null"
+start old --listen 127.0.0.1:$((P + 6)) --zone "$TMP/zones" --upstream 127.0.0.3:$((P + 9))
+testcmd "an upstream without EDNS0 is asked again without our OPT" 0 "192.0.2.7" \
+    dig +time=3 +tries=1 @127.0.0.1 -p $((P + 6)) +short +noedns old.example
+testcmd "a client's own OPT gets the upstream's FORMERR" 0 FORMERR \
+    sh -c "dig +time=3 +tries=1 @127.0.0.1 -p $((P + 6)) +noednsneg old2.example | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'"
 
 # ---- IPv6 ---------------------------------------------------------------
 if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
