@@ -1,9 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # bench/svc-dns.sh: dnsperf against svc-dns and against dnsmasq serving the
-# same 10 services (A records), one after the other in this run, on
-# loopback. Prints queries/s, lost queries, and svc-dns's ratio to dnsmasq.
-# BENCH_SECONDS (default 5) per server.
+# same 10 services (A records), taking turns in this run, on loopback.
+# Prints queries/s, lost queries, queries per CPU second of the server, and
+# svc-dns's ratios to dnsmasq. BENCH_SECONDS (default 5) per dnsperf run,
+# five runs.
 set -u
 secs=${BENCH_SECONDS:-5}
 for t in svc-dns dnsperf dnsmasq; do
@@ -50,28 +51,36 @@ svc() {
 	    --ready-fd 3 "$@" 3>"$dir/ready" 2>"$dir/svc.err" &
 }
 
-echo "dnsperf -l $secs -q 100, 10 A records, loopback; $(nproc) CPUs"
+echo "dnsperf -l $secs -q 100, 10 A records, loopback; $(nproc) CPUs; load $(cut -d' ' -f1 /proc/loadavg)"
 svc $port --threads 1
-pid=$!; pids="$pids $pid"
-head -n 1 "$dir/ready" >/dev/null; kill -0 $pid 2>/dev/null || { cat "$dir/svc.err" >&2; exit 1; }
-perf "svc-dns" $port $pid
-s1=$qps c1s=$qpc
-kill $pid; wait $pid 2>/dev/null
+spid=$!; pids="$pids $spid"
+head -n 1 "$dir/ready" >/dev/null; kill -0 $spid 2>/dev/null || { cat "$dir/svc.err" >&2; exit 1; }
 
 # shellcheck disable=SC2046
 dnsmasq -k -C /dev/null --port=$((port + 1)) --listen-address=127.0.0.1 \
     --bind-interfaces --no-resolv --no-hosts --local=/cluster.local/ \
     --user=root --pid-file= --cache-size=1000 \
     $(cat "$dir/dnsmasq.args") 2>"$dir/dnsmasq.err" &
-pid=$!; pids="$pids $pid"
+dpid=$!; pids="$pids $dpid"
 i=0
 until dig +time=1 +tries=1 @127.0.0.1 -p $((port + 1)) +short svc1.default.svc.cluster.local >/dev/null 2>&1 || [ $i -ge 50 ]; do
 	sleep 0.1; i=$((i + 1))
 done
-kill -0 $pid 2>/dev/null || { echo "dnsmasq: $(cat "$dir/dnsmasq.err")" >&2; exit 1; }
-perf "dnsmasq $(dnsmasq --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')" $((port + 1)) $pid
-d=$qps c1d=$qpc
-kill $pid; wait $pid 2>/dev/null
+kill -0 $dpid 2>/dev/null || { echo "dnsmasq: $(cat "$dir/dnsmasq.err")" >&2; exit 1; }
+dname="dnsmasq $(dnsmasq --version | sed -n '1s/.*version \([^ ]*\).*/\1/p')"
+
+# Two rounds, taking turns, so that a burst of load on this shared machine
+# does not fall on one of them only; the better round of each counts.
+s1=0 c1s=0 d=0 c1d=0
+for round in 1 2; do
+	perf "svc-dns" $port $spid
+	s1=$(awk -v a="$s1" -v b="$qps" 'BEGIN { print (b > a ? b : a) }')
+	c1s=$(awk -v a="$c1s" -v b="$qpc" 'BEGIN { print (b > a ? b : a) }')
+	perf "$dname" $((port + 1)) $dpid
+	d=$(awk -v a="$d" -v b="$qps" 'BEGIN { print (b > a ? b : a) }')
+	c1d=$(awk -v a="$c1d" -v b="$qpc" 'BEGIN { print (b > a ? b : a) }')
+done
+kill $spid $dpid; wait $spid $dpid 2>/dev/null
 
 svc $((port + 2)) --threads 2
 pid=$!; pids="$pids $pid"
@@ -82,5 +91,5 @@ kill $pid; wait $pid 2>/dev/null
 
 awk -v s="$s1" -v s2="$s2" -v d="$d" -v cs="$c1s" -v cd="$c1d" 'BEGIN {
 	if (d > 0 && cd > 0)
-		printf "svc-dns / dnsmasq: %.2fx queries/s (--threads 2: %.2fx), %.2fx queries per CPU second\n",
+		printf "svc-dns / dnsmasq (better of 2): %.2fx queries/s (--threads 2: %.2fx), %.2fx queries per CPU second\n",
 		    s / d, s2 / d, cs / cd }'
