@@ -11,6 +11,7 @@ CMDS = \
 	img-unpack \
 	ns-run \
 	skiff-probe \
+	svc-dns \
 	vol-mount \
 	yaml-flat
 BIN = \
@@ -18,6 +19,7 @@ BIN = \
 	bin/img-unpack \
 	bin/ns-run \
 	bin/skiff-probe \
+	bin/svc-dns \
 	bin/vol-mount \
 	bin/yaml-flat
 MAN = \
@@ -27,6 +29,7 @@ MAN = \
 	man/skiff-check.1 \
 	man/skiff-probe.1 \
 	man/skiff.1 \
+	man/svc-dns.1 \
 	man/vol-mount.1 \
 	man/yaml-flat.1
 SCRIPTS = \
@@ -40,6 +43,11 @@ LIBOBJ = \
 	lib/caps.o \
 	lib/cgroup.o \
 	lib/cgroup_parse.o \
+	lib/dnsanswer.o \
+	lib/dnscache.o \
+	lib/dnsfwd.o \
+	lib/dnspkt.o \
+	lib/dnszone.o \
 	lib/err.o \
 	lib/exec.o \
 	lib/fd.o \
@@ -145,6 +153,13 @@ bin/skiff-probe: cmd/skiff-probe.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 bin/yaml-flat: cmd/yaml-flat.c lib/libutil.a lib/yamlflat.h $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/yaml-flat.c lib/libutil.a $(LDFLAGS) -lyaml
+
+lib/dnsanswer.o lib/dnscache.o lib/dnsfwd.o lib/dnspkt.o lib/dnszone.o: lib/dns.h lib/dnsdb.h
+
+bin/svc-dns: cmd/svc-dns.c lib/libutil.a $(LIBHDR) lib/dns.h $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/svc-dns.c lib/libutil.a $(LDFLAGS)
+
 
 test check: all $(TESTBIN)
 	tests/run
