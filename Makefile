@@ -13,7 +13,9 @@ SCRIPTS =
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
 	lib/seccomp.o
-LIBHDR = lib/util.h lib/rootfs.h
+LIBOBJ_OCI = lib/jsonr.o lib/ocicg.o lib/ocispec.o
+LIBOBJ += $(LIBOBJ_OCI)
+LIBHDR = lib/util.h lib/rootfs.h lib/jsonr.h lib/ocicg.h lib/ocispec.h
 
 all: $(BIN)
 
@@ -44,9 +46,9 @@ lib/libutil.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+bin/ns-run: cmd/ns-run.c cmd/ns-run-oci.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c cmd/ns-run-oci.c lib/libutil.a $(LDFLAGS) -lseccomp
 
 # Small static programs the tests put into container root filesystems.
 TESTBIN = tests/out/sysprobe

@@ -34,6 +34,9 @@
 
 extern char **environ;
 
+/* cmd/ns-run-oci.c: the OCI runtime command line. */
+int oci_main(int argc, char *argv[]);
+
 enum netmode { NET_NEW, NET_INHERIT, NET_HOST, NET_JOIN };
 
 static struct {
@@ -795,6 +798,14 @@ main(int argc, char *argv[])
 	int master = -1, code;
 
 	setprogname(argv[0]);
+	/* Named ns-runc (or runc, so that podman passes --log-format json),
+	 * or `ns-run --oci ...`: the OCI runtime command line. */
+	if (strcmp(progname, "ns-runc") == 0 || strcmp(progname, "runc") == 0)
+		return oci_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--oci") == 0) {
+		argv[1] = argv[0];
+		return oci_main(argc - 1, argv + 1);
+	}
 	parse_args(argc, argv);
 
 	/* Validate everything before any namespace exists. */
