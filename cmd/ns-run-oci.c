@@ -530,8 +530,10 @@ become(const struct oci_process *p, const struct oci_seccomp *sc, const char *ex
 		child_fail(1, "set capabilities:");
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
 		child_fail(1, "clear ambient capabilities:");
+	/* The kernel takes an ambient capability only when it is permitted
+	 * and inheritable; like runc, skip the others. */
 	for (c = 0; p->has_caps && c <= last; c++)
-		if ((p->ambient & (1ULL << c)) &&
+		if ((p->ambient & p->permitted & p->inheritable & (1ULL << c)) &&
 		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
 			child_fail(1, "raise ambient capability %s:", cap_name(c));
 	if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -796,7 +798,7 @@ cgroup_path(const struct oci_config *c, const char *id, char *out, size_t len)
 	char a[256], b[256], d[256];
 
 	if (p == NULL || p[0] == '\0') {
-		snprintf(out, len, "/ns-run/%s", id);
+		snprintf(out, len, "/ns-run-%s", id);
 		return;
 	}
 	/* systemd's "slice:prefix:name": what podman --cgroup-manager systemd

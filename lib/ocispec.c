@@ -4,6 +4,7 @@
  * type or with a value we cannot honour is refused with its JSON path. */
 #include <sys/mount.h>
 #include <sys/resource.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -676,7 +677,7 @@ seccomp(struct ctx *x, const struct jr_val *v)
 			    strlen(a->kids[i].str) >= sizeof(name) + 10)
 				return bad(x, q, "unknown architecture '%s'", a->kids[i].str);
 			for (j = 0; a->kids[i].str[10 + j]; j++)
-				name[j] = (char)(a->kids[i].str[10 + j] | 0x20);
+				name[j] = (char)tolower((unsigned char)a->kids[i].str[10 + j]);
 			name[j] = '\0';
 			if ((s->arches[i] = seccomp_arch_resolve_name(name)) == 0)
 				return bad(x, q, "unknown architecture '%s'", a->kids[i].str);

@@ -535,23 +535,20 @@ mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
 			close(fd);
 			continue;
 		}
-		if (!S_ISDIR(st.st_mode) || statfs(host, &sf) < 0 ||
-		    (sf.f_type != CGROUP2_SUPER_MAGIC && sf.f_type != 0x27e0eb))
+		/* The hybrid layout's cgroup2 "unified" is left out, as
+		 * runc leaves it out. */
+		if (!S_ISDIR(st.st_mode) || statfs(host, &sf) < 0 || sf.f_type != 0x27e0eb)
 			continue;
 		if ((fd = mountpoint(c, sub)) < 0) {
 			r = -1;
 			break;
 		}
 		fdpath(fd, dst, sizeof(dst));
-		if (sf.f_type == CGROUP2_SUPER_MAGIC)
-			r = mount("cgroup2", dst, "cgroup2", fl, NULL);
-		else {
-			if (strcmp(e->d_name, "systemd") == 0)
-				snprintf(opts, sizeof(opts), "none,name=systemd");
-			else
-				snprintf(opts, sizeof(opts), "%s", e->d_name);
-			r = mount("cgroup", dst, "cgroup", fl, opts);
-		}
+		if (strcmp(e->d_name, "systemd") == 0)
+			snprintf(opts, sizeof(opts), "none,name=systemd");
+		else
+			snprintf(opts, sizeof(opts), "%s", e->d_name);
+		r = mount("cgroup", dst, "cgroup", fl, opts);
 		close(fd);
 		if (r < 0)
 			r = fail(c, "mount cgroup %s on %s/%s:", e->d_name, m->dest, e->d_name);
