@@ -1227,9 +1227,9 @@ cmd_kill(int argc, char *argv[])
 	}
 	if (argc - optind < 1 || argc - optind > 2)
 		fatal(2, "usage: ns-runc kill [--all] ID [SIGNAL]");
-	load_state(argv[optind], &s);
 	if (argc - optind == 2)
 		sig = signum(argv[optind + 1]);
+	load_state(argv[optind], &s);
 	if (!alive(&s))
 		fatal(1, "container %s is not running", s.id);
 	if (all && (n = ocicg_pids(s.cgroup, pids, LEN(pids))) > 0) {

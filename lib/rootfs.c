@@ -554,8 +554,7 @@ mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
 			r = fail(c, "mount cgroup %s on %s/%s:", e->d_name, m->dest, e->d_name);
 	}
 	closedir(d);
-	if (r == 0 && (m->flags & MS_RDONLY))
-		r = remount_flags(c, m->dest + 1, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC);
+	/* The tmpfs itself stays writable, as runc leaves it. */
 	return r;
 }
 
