@@ -7,7 +7,7 @@ include config.mk
 
 CMDS = ns-run
 BIN = bin/ns-run
-MAN = man/ns-run.1
+MAN = man/ns-run.1 man/ns-runc.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
@@ -77,10 +77,12 @@ lint:
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
 	for b in $(BIN) $(SCRIPTS); do cp -f $$b $(DESTDIR)$(BINDIR)/ || exit 1; done
+	ln -sf ns-run $(DESTDIR)$(BINDIR)/ns-runc
 	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 
 uninstall:
 	for c in $(CMDS); do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	rm -f $(DESTDIR)$(BINDIR)/ns-runc $(DESTDIR)$(MANDIR)/man1/ns-runc.1
 
 clean:
 	rm -rf bin lib/*.o lib/libutil.a

@@ -192,6 +192,8 @@ fi
 mkdir "$TMP/rt" && ln -s "$TOP/bin/ns-run" "$TMP/rt/runc"
 PR=$TMP/podman
 [ -d /run/ns-run ] || at_exit "rmdir /run/ns-run 2>/dev/null"
+# podman makes /run/containers/networks whatever its flags say.
+[ -d /run/containers ] || at_exit "rmdir /run/containers/networks /run/containers 2>/dev/null"
 [ -d /sys/fs/cgroup/pids/libpod_parent ] || at_exit "find /sys/fs/cgroup/*/libpod_parent -depth -type d -exec rmdir {} + 2>/dev/null"
 P() {
 	podman --root "$PR/root" --runroot "$PR/run" --tmpdir "$PR/tmp" \
