@@ -687,22 +687,20 @@ container(const struct oci_config *c, const struct create_opts *o, int nsfds[],
 	struct rootfs_opts ro = { 0 };
 	char err[1024], path[PATH_MAX], exe[PATH_MAX], buf[64], fifo[64];
 	int fifofd, userns = 0, unshare_flags = 0, fd;
-	size_t i;
-
+	const char *up = NULL, *pp = NULL;
 	sigset_t none;
+	pid_t grandchild;
+	size_t i;
 
 	signal(SIGPIPE, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* A new user namespace first, mapped by the parent. */
-	if (has_ns(c, CLONE_NEWUSER, NULL)) {
+	if (has_ns(c, CLONE_NEWUSER, &up)) {
 		for (i = 0; i < c->nns; i++)
 			if (c->ns[i].flag == CLONE_NEWUSER && nsfds[i] >= 0 &&
 			    setns(nsfds[i], CLONE_NEWUSER) < 0)
 				child_fail(1, "join user namespace %s:", c->ns[i].path);
-		const char *up = NULL;
-
-		has_ns(c, CLONE_NEWUSER, &up);
 		if (up == NULL && unshare(CLONE_NEWUSER) < 0)
 			child_fail(1, "unshare user namespace:");
 		userns = 1;
@@ -712,6 +710,25 @@ container(const struct oci_config *c, const struct create_opts *o, int nsfds[],
 		_exit(1);
 	if (userns && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
 		child_fail(1, "become root in the user namespace:");
+	if (userns && has_ns(c, CLONE_NEWPID, &pp)) {
+		/* The pid namespace must belong to the user namespace, or
+		 * the container may not mount its /proc: make it now, and
+		 * fork the container's first process into it (runc's
+		 * double fork). The parent learns its pid from us. */
+		for (i = 0; i < c->nns; i++)
+			if (c->ns[i].flag == CLONE_NEWPID && nsfds[i] >= 0 &&
+			    setns(nsfds[i], CLONE_NEWPID) < 0)
+				child_fail(1, "join pid namespace %s:", pp);
+		if (pp == NULL && unshare(CLONE_NEWPID) < 0)
+			child_fail(1, "unshare pid namespace:");
+		if ((grandchild = fork()) < 0)
+			child_fail(1, "fork:");
+		if (grandchild > 0) {
+			snprintf(buf, sizeof(buf), "%d", (int)grandchild);
+			sendmsg_str(syncfd, 'P', 0, buf);
+			_exit(0);
+		}
+	}
 
 	for (i = 0; i < c->nns; i++) {
 		if (c->ns[i].flag == CLONE_NEWUSER || c->ns[i].flag == CLONE_NEWPID)
@@ -817,7 +834,7 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	struct ocicg_limits lim;
 	struct oci_config *c;
 	char err[1024], bundle[PATH_MAX], path[PATH_MAX], ptyname[64], msg[1200];
-	int sp[2], nsfds[16], master = -1, slave = -1, code;
+	int sp[2], nsfds[16], master = -1, slave = -1, code, selfpid;
 	const char *pidns = NULL;
 	pid_t child;
 	size_t i;
@@ -888,7 +905,11 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0)
 		fatal(1, "socketpair:");
-	if (has_ns(c, CLONE_NEWPID, &pidns)) {
+	/* The pid namespace applies to our next child only: the hooks we
+	 * fork later must stay in ours. */
+	if ((selfpid = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC)) < 0)
+		fatal(1, "open /proc/self/ns/pid:");
+	if (has_ns(c, CLONE_NEWPID, &pidns) && !has_ns(c, CLONE_NEWUSER, NULL)) {
 		for (i = 0; i < c->nns; i++)
 			if (c->ns[i].flag == CLONE_NEWPID && nsfds[i] >= 0 &&
 			    setns(nsfds[i], CLONE_NEWPID) < 0)
@@ -904,6 +925,9 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 		container(c, o, nsfds, slave, ptyname);
 	}
 	close(sp[1]);
+	if (setns(selfpid, CLONE_NEWPID) < 0)
+		debugf("back to our pid namespace: %s", strerror(errno));
+	close(selfpid);
 	if (slave >= 0)
 		close(slave);
 	for (i = 0; i < c->nns; i++)
@@ -924,7 +948,13 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	}
 	if (write(sp[0], "G", 1) != 1)
 		goto failed;
-	if ((n = recv_sync(sp[0], msg, sizeof(msg))) <= 0 || msg[0] != 'R')
+	if ((n = recv_sync(sp[0], msg, sizeof(msg))) > 0 && msg[0] == 'P') {
+		/* With a user namespace, the first process is our grandchild. */
+		waitpid(child, NULL, 0);
+		child = (pid_t)atoi(msg + 4);
+		n = recv_sync(sp[0], msg, sizeof(msg));
+	}
+	if (n <= 0 || msg[0] != 'R')
 		goto failed;
 	close(sp[0]);
 	s->pid = child;
@@ -1135,6 +1165,9 @@ cmd_run(int argc, char *argv[])
 
 	parse_create(argc, argv, &o, &detach);
 	o.run = 1;
+	/* With a user namespace the container is our grandchild: be the one
+	 * it is reparented to, to wait for it. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	/* Signals to forward are held from before the fork, so that none is
 	 * lost; the container's process unblocks them. */
 	sigemptyset(&set);

@@ -493,13 +493,40 @@ remount_flags(struct ctx *c, const char *path, unsigned long flags)
 	return 0;
 }
 
+/* Where we are in the v1 hierarchy name ("memory", "systemd"), from
+ * /proc/self/cgroup; "" when not found. */
+static void
+own_cgroup(const char *name, char *out, size_t len)
+{
+	char line[512], want[300], *p, *q;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(want, sizeof(want), "%s%s", strcmp(name, "systemd") == 0 ? "name=" : "", name);
+	if ((f = fopen("/proc/self/cgroup", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if ((p = strchr(line, ':')) == NULL || (q = strchr(p + 1, ':')) == NULL)
+			continue;
+		*q = '\0';
+		if (strcmp(p + 1, want) != 0)
+			continue;
+		q[1 + strcspn(q + 1, "\n")] = '\0';
+		snprintf(out, len, "%s", q + 1);
+		break;
+	}
+	fclose(f);
+}
+
 /* A cgroup mount on a host without a pure v2 tree: a tmpfs holding each
- * of the host's hierarchies, as runc lays it out. */
+ * of the host's hierarchies, as runc lays it out. Where the kernel will
+ * not mount a hierarchy (a user namespace without its own cgroup
+ * namespace), our own cgroup's directory is bound instead, as runc does. */
 static int
 mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
 {
 	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY);
-	char host[300], sub[300], opts[300], dst[32], target[128];
+	char host[300], sub[300], opts[300], dst[32], target[128], own[256], src[600];
 	struct statfs sf;
 	struct stat st;
 	struct dirent *e;
@@ -549,6 +576,17 @@ mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
 		else
 			snprintf(opts, sizeof(opts), "%s", e->d_name);
 		r = mount("cgroup", dst, "cgroup", fl, opts);
+		if (r < 0 && errno == EPERM) {
+			own_cgroup(e->d_name, own, sizeof(own));
+			snprintf(src, sizeof(src), "%s%s", host, own);
+			r = mount(src, dst, NULL, MS_BIND, NULL);
+			if (r < 0)
+				r = fail(c, "bind %s on %s/%s:", src, m->dest, e->d_name);
+			close(fd);
+			if (r == 0)
+				r = remount_flags(c, sub, fl);
+			continue;
+		}
 		close(fd);
 		if (r < 0)
 			r = fail(c, "mount cgroup %s on %s/%s:", e->d_name, m->dest, e->d_name);

@@ -8,6 +8,8 @@ need_root
 command -v jq >/dev/null || skip_all "jq not installed"
 command -v runc >/dev/null || skip_all "runc not installed"
 
+# Traversable by the mapped root of a user namespace.
+chmod 711 "$TMP"
 B=$TMP/bundle
 R=$B/rootfs
 mkrootfs "$R" || skip_all "no busybox-static"
@@ -71,6 +73,13 @@ compare "no seccomp, all caps, sysctl, a bind and a tmpfs mount, as runc" \
      | .linux.sysctl={"net.ipv4.ip_forward":"1"}
      | .mounts += [{"destination":"/mnt/etc","type":"bind","source":"/etc","options":["rbind","ro","nosuid"]},
                    {"destination":"/scratch","type":"tmpfs","source":"tmpfs","options":["size=1m","mode=700"]}]'
+compare "a user namespace mapping 0 to 100000, as runc" \
+    '.linux.namespaces += [{"type":"user"}]
+     | .linux.uidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
+     | .linux.gidMappings=[{"containerID":0,"hostID":100000,"size":65536}]
+     | .process.args=["/bin/sh","-c","cat /proc/self/uid_map; /bin/sh /probe.sh"]'
+grep -q '^ *0 *100000 *65536' "$TMP/ns.out"
+ok "and the probe ran in the mapped user namespace" test $? = 0
 
 # --- the process -------------------------------------------------------
 spec '.process.terminal=false | .process.args=["/bin/sh","-c","exit 7"]'
