@@ -746,9 +746,11 @@ container(const struct oci_config *c, const struct create_opts *o, int nsfds[],
 		child_fail(1, "unshare namespaces:");
 	if ((unshare_flags & CLONE_NEWNET) && net_lo_up() < 0)
 		child_fail(1, "bring lo up:");
-	if (c->hostname && c->hostname[0]) {
+	/* A joined uts namespace keeps its name. */
+	if (c->hostname && c->hostname[0] && !(unshare_flags & CLONE_NEWUTS)) {
 		if (!has_ns(c, CLONE_NEWUTS, NULL))
 			child_fail(1, "hostname: needs a uts namespace");
+	} else if (c->hostname && c->hostname[0]) {
 		if (sethostname(c->hostname, strlen(c->hostname)) < 0)
 			child_fail(1, "sethostname %s:", c->hostname);
 	}

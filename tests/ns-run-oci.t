@@ -154,6 +154,43 @@ testerr "create: a taken id" 1 "container with id c5 already exists" \
 oci delete --force c5
 testerr "a bad id" 1 "container id '../x': invalid character '/'" oci create -b "$B" ../x
 
+# --- joined namespaces, hooks, inherited fds ----------------------------
+spec '.process.terminal=false | .process.args=["sleep","100"] | .hostname="box-a"'
+oci create -b "$B" na && oci start na
+apid=$(oci state na | jq .pid)
+spec ".process.terminal=false | .process.args=[\"/bin/sh\",\"-c\",\"hostname; readlink /proc/self/ns/net\"]
+      | .hostname=\"ignored\"
+      | .linux.namespaces |= map(if .type == \"uts\" then .path=\"/proc/$apid/ns/uts\"
+                                elif .type == \"network\" then .path=\"/proc/$apid/ns/net\" else . end)"
+testcmd "namespaces joined by path: uts and network of another container" 0 "box-a
+$(readlink /proc/$apid/ns/net)" oci run -b "$B" nb
+oci delete --force na
+testcmd "the host's name is untouched" 0 "$(cat /proc/sys/kernel/hostname)" hostname
+cat >"$TMP/hook" <<EOF
+#!/bin/sh
+jq -r '"\\(.id) \\(.status)"' >>"$TMP/hooks.log" 2>&1 || echo "hook: no state" >>"$TMP/hooks.log"
+echo "\$1" >>"$TMP/hooks.log"
+EOF
+chmod +x "$TMP/hook"
+spec ".process.terminal=false | .process.args=[\"true\"]
+      | .hooks={\"createRuntime\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"createRuntime\"]}],
+               \"prestart\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"prestart\"]}],
+               \"poststart\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"poststart\"]}],
+               \"poststop\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"poststop\"]}]}"
+oci create -b "$B" hk && oci start hk && oci delete --force hk
+testcmd "hooks: each stage, with the state on stdin" 0 "hk created
+createRuntime
+hk created
+prestart
+hk running
+poststart
+hk stopped
+poststop" cat "$TMP/hooks.log"
+spec '.process.terminal=false | .process.args=["/bin/sh","-c","cat <&3; cat <&4 2>/dev/null || echo no-fd-4"]'
+echo fd3-data >"$TMP/fd3"
+testcmd "--preserve-fds 1: fd 3 passes, fd 4 does not" 0 "fd3-data
+no-fd-4" sh -c "'$TMP/ns-runc' --root '$ST' run --preserve-fds 1 -b '$B' pf 3<'$TMP/fd3' 4<'$TMP/fd3'"
+
 # --- bad bundles --------------------------------------------------------
 bad() {
 	_name=$1 _pat=$2
