@@ -42,6 +42,12 @@ static const char *rootdir = "/run/ns-run";
 static const char *logfile;
 static int logjson, debug;
 
+/* A container half made by create: what fatal() takes down again. */
+static const char *pending_id, *pending_cg;
+static pid_t pending_pid;
+static void ocicg_remove_quiet(const char *path);
+static void rm_state(const char *id);
+
 static const char oci_usage_line[] =
     "ns-runc [--debug] [--log FILE] [--log-format text|json] [--root DIR]"
     " COMMAND [OPTION...] ID";
@@ -135,6 +141,16 @@ fatal(int code, const char *fmt, ...)
 	if (n > 0 && msg[n - 1] == ':')
 		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(saved));
 	logline("error", msg);
+	if (pending_pid > 0) {
+		kill(pending_pid, SIGKILL);
+		if (waitpid(pending_pid, NULL, 0) < 0)
+			for (n = 0; n < 100 && kill(pending_pid, 0) == 0; n++)
+				usleep(10000);
+	}
+	if (pending_cg)
+		ocicg_remove_quiet(pending_cg);
+	if (pending_id)
+		rm_state(pending_id);
 	die(code, "%s", msg);
 }
 
@@ -328,6 +344,15 @@ rm_state(const char *id)
 	}
 	state_path(path, sizeof(path), id, NULL);
 	rmdir(path);
+}
+
+static void
+ocicg_remove_quiet(const char *path)
+{
+	int saved = errno;
+
+	ocicg_remove(path);
+	errno = saved;
 }
 
 /* ---- hooks ----------------------------------------------------------- */
@@ -862,6 +887,7 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 			fatal(1, "container with id %s already exists", o->id);
 		fatal(1, "mkdir %s:", path);
 	}
+	pending_id = o->id;
 	memset(s, 0, sizeof(*s));
 	snprintf(s->id, sizeof(s->id), "%s", o->id);
 	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
@@ -869,12 +895,8 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	cgroup_path(c, o->id, s->cgroup, sizeof(s->cgroup));
 	timestamp(s->created, sizeof(s->created));
 	state_path(path, sizeof(path), o->id, "exec.fifo");
-	if (mkfifo(path, 0622) < 0) {
-		code = errno;
-		rm_state(o->id);
-		errno = code;
+	if (mkfifo(path, 0622) < 0)
 		fatal(1, "mkfifo %s:", path);
-	}
 	chmod(path, 0622);
 
 	lim.mem = c->mem_limit;
@@ -882,22 +904,15 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	lim.cpu_shares = c->cpu_shares;
 	lim.cpu_quota = c->cpu_quota;
 	lim.cpu_period = c->cpu_period;
-	if (ocicg_create(s->cgroup, &lim, err, sizeof(err)) < 0) {
-		ocicg_remove(s->cgroup);
-		rm_state(o->id);
+	pending_cg = s->cgroup;
+	if (ocicg_create(s->cgroup, &lim, err, sizeof(err)) < 0)
 		fatal(1, "%s", err);
-	}
 	for (i = 0; i < c->nns; i++) {
 		nsfds[i] = -1;
 		if (c->ns[i].path == NULL)
 			continue;
-		if ((nsfds[i] = open(c->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0) {
-			code = errno;
-			ocicg_remove(s->cgroup);
-			rm_state(o->id);
-			errno = code;
+		if ((nsfds[i] = open(c->ns[i].path, O_RDONLY | O_CLOEXEC)) < 0)
 			fatal(1, "config.json: linux.namespaces[%zu].path: %s:", i, c->ns[i].path);
-		}
 	}
 	if (c->proc.terminal && o->console) {
 		open_pty(&master, &slave, ptyname, sizeof(ptyname), &c->proc);
@@ -926,6 +941,7 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 		syncfd = sp[1];
 		container(c, o, nsfds, slave, ptyname);
 	}
+	pending_pid = child;
 	close(sp[1]);
 	if (setns(selfpid, CLONE_NEWPID) < 0)
 		debugf("back to our pid namespace: %s", strerror(errno));
@@ -953,7 +969,7 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	if ((n = recv_sync(sp[0], msg, sizeof(msg))) > 0 && msg[0] == 'P') {
 		/* With a user namespace, the first process is our grandchild. */
 		waitpid(child, NULL, 0);
-		child = (pid_t)atoi(msg + 4);
+		child = pending_pid = (pid_t)atoi(msg + 4);
 		n = recv_sync(sp[0], msg, sizeof(msg));
 	}
 	if (n <= 0 || msg[0] != 'R')
@@ -968,13 +984,13 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 		goto failed;
 	}
 	write_pidfile(o->pidfile, child);
+	pending_id = pending_cg = NULL;
+	pending_pid = 0;
 	debugf("created %s, pid %d", o->id, (int)child);
 	return child;
 failed:
 	kill(child, SIGKILL);
 	waitpid(child, NULL, 0);
-	ocicg_remove(s->cgroup);
-	rm_state(o->id);
 	if (msg[0] == 'E' && strlen(msg) >= 4) {
 		code = atoi((char[4]){ msg[1], msg[2], msg[3], 0 });
 		fatal(code ? code : 1, "%s", msg + 4);

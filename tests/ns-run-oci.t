@@ -214,6 +214,10 @@ spec '.process.args=[]'; bad "no args" "process.args: empty: no program to run"
 spec '.mounts[0].destination="proc"'; bad "relative mount" "mounts\[0\].destination: must be an absolute path"
 spec '.ociVersion="2.0.0"'; bad "spec version" "ociVersion: '2.0.0': only 1.x is supported"
 spec '.process.terminal=true'; bad "a terminal without --console-socket" "process.terminal: true needs --console-socket"
+spec '.process.terminal=false'
+testerr "a failure after the fork: --pid-file in a missing directory" 1 \
+    "ns-runc: --pid-file $TMP/no/pid: No such file or directory" oci create -b "$B" --pid-file "$TMP/no/pid" pf2
+ok "... takes the cgroup down again" test ! -d /sys/fs/cgroup/pids/ns-run-pf2
 testcmd "bad bundles leave no state" 0 "" ls "$ST"
 spec '.linux.namespaces[1].type="bogus"'
 "$TMP/ns-runc" --root "$ST" --log "$TMP/log.json" --log-format json create -b "$B" badc 2>/dev/null
