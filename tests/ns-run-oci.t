@@ -172,7 +172,7 @@ jq -r '"\\(.id) \\(.status)"' >>"$TMP/hooks.log" 2>&1 || echo "hook: no state" >
 echo "\$1" >>"$TMP/hooks.log"
 EOF
 chmod +x "$TMP/hook"
-spec ".process.terminal=false | .process.args=[\"true\"]
+spec ".process.terminal=false | .process.args=[\"sleep\",\"10\"]
       | .hooks={\"createRuntime\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"createRuntime\"]}],
                \"prestart\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"prestart\"]}],
                \"poststart\":[{\"path\":\"$TMP/hook\",\"args\":[\"hook\",\"poststart\"]}],
