@@ -14,13 +14,16 @@ for c in hyperfine jq runc; do
 	command -v $c >/dev/null || { echo "ns-run-oci bench: $c not installed" >&2; exit 1; }
 done
 W=$(mktemp -d /tmp/skiff-bench.XXXXXX)
-# podman gives no --root: ns-run's state goes to /run/ns-run, podman's
-# network state to /run/containers; both are removed if they were not here.
+# podman gives no --root: the runtimes' state goes to /run/ns-run and
+# /run/runc, podman's network state to /run/containers; each is removed
+# if it was not here.
 had=""
 [ -d /run/ns-run ] && had="$had ns-run"
+[ -d /run/runc ] && had="$had runc"
 [ -d /run/containers ] && had="$had containers"
 trap 'rm -rf "$W"
 	case $had in *ns-run*) ;; *) rmdir /run/ns-run 2>/dev/null ;; esac
+	case $had in *runc*) ;; *) rmdir /run/runc 2>/dev/null ;; esac
 	case $had in *containers*) ;; *) rmdir /run/containers/networks /run/containers 2>/dev/null ;; esac
 	true' EXIT
 R=$W/bundle/rootfs
