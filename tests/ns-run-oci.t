@@ -281,6 +281,10 @@ testcmd "run -d" 0 "" sh -c "$(command -v podman) --root '$PR/root' --runroot '$
     --runtime '$TMP/rt/runc' run -d --name w1 $U $I sh -c 'trap \"echo got-hup\" HUP; while :; do sleep 0.05; done' >/dev/null"
 testcmd "podman exec" 0 "exec-ok 0" P exec w1 sh -c 'echo exec-ok $(id -u)'
 testcmd "podman exec: status" 4 "" P exec w1 sh -c 'exit 4'
+testcmd "podman exec -u -e -w" 0 "65534 bar /tmp" P exec -u 65534 -e FOO=bar -w /tmp w1 sh -c 'echo $(id -u) $FOO $(pwd)'
+testcmd "podman exec -t: a tty over --console-socket" 0 "exec-tty" sh -c "$(command -v podman) --root '$PR/root' \
+    --runroot '$PR/run' --tmpdir '$PR/tmp' --network-config-dir '$PR/net' --storage-driver vfs --events-backend none \
+    --cgroup-manager cgroupfs --runtime '$TMP/rt/runc' exec -t w1 sh -c 'test -t 0 && echo exec-tty' | tr -d '\r'"
 P kill -s HUP w1 >/dev/null; sleep 0.5
 testcmd "podman kill -s HUP reaches the container" 0 "got-hup" P logs w1
 P pause w1 >/dev/null
