@@ -32,6 +32,7 @@
 
 #include "jsonr.h"
 #include "ocicg.h"
+#include "ocistate.h"
 #include "ocispec.h"
 #include "rootfs.h"
 #include "util.h"
@@ -70,40 +71,6 @@ static const struct optspec goptions[] = {
 /* ---- errors and the log ------------------------------------------ */
 
 static void
-json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	fputc('"', f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p == '\t')
-			fputs("\\t", f);
-		else if (*p < 0x20)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
-}
-
-static void
-timestamp(char *buf, size_t len)
-{
-	struct timespec ts;
-	struct tm tm;
-	char t[40];
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%09ldZ", t, ts.tv_nsec);
-}
-
-static void
 logline(const char *level, const char *msg)
 {
 	char ts[64];
@@ -111,14 +78,14 @@ logline(const char *level, const char *msg)
 
 	if (logfile == NULL || (f = fopen(logfile, "ae")) == NULL)
 		return;
-	timestamp(ts, sizeof(ts));
+	oci_timestamp(ts, sizeof(ts));
 	if (logjson) {
 		fputs("{\"level\":", f);
-		json_str(f, level);
+		oci_json_str(f, level);
 		fputs(",\"msg\":", f);
-		json_str(f, msg);
+		oci_json_str(f, msg);
 		fputs(",\"time\":", f);
-		json_str(f, ts);
+		oci_json_str(f, ts);
 		fputs("}\n", f);
 	} else
 		fprintf(f, "time=\"%s\" level=%s msg=\"%s\"\n", ts, level, msg);
@@ -170,16 +137,89 @@ debugf(const char *fmt, ...)
 
 /* ---- the state directory ------------------------------------------- */
 
-struct state {
-	char id[256];
-	char bundle[PATH_MAX];
-	char rootfs[PATH_MAX];
-	char cgroup[PATH_MAX];
-	char created[64];
-	pid_t pid;
-	unsigned long long start;	/* the pid's start time, against reuse */
-	int tty;
-};
+/* The state directory's files (lib/ocistate.c); dying on failure. */
+static void
+state_path(char *buf, size_t len, const char *id, const char *file)
+{
+	if (oci_state_path(buf, len, rootdir, id, file) < 0)
+		fatal(1, "%s/%s: path too long", rootdir, id);
+}
+
+static void
+write_state(const struct oci_state *s)
+{
+	if (oci_state_write(rootdir, s) < 0)
+		fatal(1, "write %s/%s/state.json:", rootdir, s->id);
+}
+
+static int
+read_state(const char *id, struct oci_state *s)
+{
+	return oci_state_read(rootdir, id, s);
+}
+
+static int
+alive(const struct oci_state *s)
+{
+	return oci_state_alive(s);
+}
+
+static const char *
+status_of(const struct oci_state *s)
+{
+	return oci_state_status(rootdir, s);
+}
+
+static void
+print_state(FILE *f, const struct oci_state *s)
+{
+	oci_state_print(f, rootdir, s);
+}
+
+static void
+rm_state(const char *id)
+{
+	oci_state_remove(rootdir, id);
+}
+
+/* Run the hooks of one stage with the state on their stdin. */
+static int
+run_hooks(const struct oci_config *c, int which, const struct oci_state *s)
+{
+	char err[512], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if (c->nhooks[which] == 0)
+		return 0;
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return -1;
+	print_state(f, s);
+	fclose(f);
+	r = oci_hooks_run(c->hooks[which], c->nhooks[which], buf, err, sizeof(err));
+	free(buf);
+	if (r < 0)
+		warn("%s", err);
+	return r;
+}
+
+static int
+signum(const char *s)
+{
+	int sig = oci_signum(s);
+
+	if (sig < 0)
+		fatal(1, "signal %s: unknown", s);
+	return sig;
+}
+
+static void
+send_console(const char *sock, int master)
+{
+	if (oci_send_fd(sock, master) < 0)
+		fatal(1, "--console-socket %s:", sock);
+}
 
 static void
 check_id(const char *id)
@@ -194,96 +234,7 @@ check_id(const char *id)
 }
 
 static void
-state_path(char *buf, size_t len, const char *id, const char *file)
-{
-	if (snprintf(buf, len, "%s/%s%s%s", rootdir, id, file ? "/" : "", file ? file : "") >= (int)len)
-		fatal(1, "%s/%s: path too long", rootdir, id);
-}
-
-/* Field 22 of /proc/PID/stat, 0 when the process is gone or a zombie. */
-static unsigned long long
-proc_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long v = 0;
-	ssize_t n;
-	int i;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((n = read_file_at(AT_FDCWD, path, buf, sizeof(buf) - 1)) <= 0)
-		return 0;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || p[1] == '\0' || p[2] == 'Z' || p[2] == 'X')
-		return 0;
-	p += 2;
-	for (i = 3; i < 22 && p; i++)
-		if ((p = strchr(p, ' ')) != NULL)
-			p++;
-	if (p)
-		v = strtoull(p, NULL, 10);
-	return v;
-}
-
-static void
-write_state(const struct state *s)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	FILE *f;
-
-	state_path(path, sizeof(path), s->id, "state.json");
-	state_path(tmp, sizeof(tmp), s->id, "state.json.tmp");
-	if ((f = fopen(tmp, "we")) == NULL)
-		fatal(1, "write %s:", tmp);
-	fprintf(f, "{\"id\":");
-	json_str(f, s->id);
-	fprintf(f, ",\"pid\":%d,\"start\":%llu,\"tty\":%d,\"bundle\":", (int)s->pid, s->start, s->tty);
-	json_str(f, s->bundle);
-	fputs(",\"rootfs\":", f);
-	json_str(f, s->rootfs);
-	fputs(",\"cgroup\":", f);
-	json_str(f, s->cgroup);
-	fputs(",\"created\":", f);
-	json_str(f, s->created);
-	fputs("}\n", f);
-	if (fflush(f) != 0 || fclose(f) != 0 || rename(tmp, path) < 0)
-		fatal(1, "write %s:", path);
-}
-
-static int
-read_state(const char *id, struct state *s)
-{
-	char path[PATH_MAX], buf[16384], err[128];
-	const struct jr_val *v;
-	struct jr_val *j;
-	ssize_t n;
-
-	memset(s, 0, sizeof(*s));
-	state_path(path, sizeof(path), id, "state.json");
-	if ((n = read_file_at(AT_FDCWD, path, buf, sizeof(buf))) < 0)
-		return -1;
-	if ((j = jr_parse(buf, (size_t)n, err, sizeof(err))) == NULL)
-		fatal(1, "%s: %s", path, err);
-#define STR(name, field) \
-	if ((v = jr_get(j, name)) != NULL && v->type == JR_STR) \
-		snprintf(s->field, sizeof(s->field), "%s", v->str);
-	STR("id", id)
-	STR("bundle", bundle)
-	STR("rootfs", rootfs)
-	STR("cgroup", cgroup)
-	STR("created", created)
-#undef STR
-	if ((v = jr_get(j, "pid")) != NULL && v->type == JR_NUM)
-		s->pid = (pid_t)atoi(v->str);
-	if ((v = jr_get(j, "start")) != NULL && v->type == JR_NUM)
-		s->start = strtoull(v->str, NULL, 10);
-	if ((v = jr_get(j, "tty")) != NULL && v->type == JR_NUM)
-		s->tty = atoi(v->str);
-	jr_free(j);
-	return 0;
-}
-
-static void
-load_state(const char *id, struct state *s)
+load_state(const char *id, struct oci_state *s)
 {
 	check_id(id);
 	if (read_state(id, s) < 0) {
@@ -293,59 +244,6 @@ load_state(const char *id, struct state *s)
 	}
 }
 
-static int
-alive(const struct state *s)
-{
-	return s->pid > 0 && proc_start(s->pid) == s->start;
-}
-
-static const char *
-status_of(const struct state *s)
-{
-	char fifo[PATH_MAX];
-
-	if (!alive(s))
-		return "stopped";
-	state_path(fifo, sizeof(fifo), s->id, "exec.fifo");
-	if (access(fifo, F_OK) == 0)
-		return "created";
-	if (s->cgroup[0] && ocicg_frozen(s->cgroup))
-		return "paused";
-	return "running";
-}
-
-static void
-print_state(FILE *f, const struct state *s)
-{
-	const char *st = status_of(s);
-
-	fputs("{\n  \"ociVersion\": \"1.0.2\",\n  \"id\": ", f);
-	json_str(f, s->id);
-	fprintf(f, ",\n  \"pid\": %d,\n  \"status\": \"%s\",\n  \"bundle\": ",
-	    strcmp(st, "stopped") == 0 ? 0 : (int)s->pid, st);
-	json_str(f, s->bundle);
-	fputs(",\n  \"rootfs\": ", f);
-	json_str(f, s->rootfs);
-	fputs(",\n  \"created\": ", f);
-	json_str(f, s->created);
-	fputs(",\n  \"owner\": \"\"\n}\n", f);
-}
-
-static void
-rm_state(const char *id)
-{
-	char path[PATH_MAX];
-	static const char *const files[] = { "exec.fifo", "state.json", "state.json.tmp" };
-	size_t i;
-
-	for (i = 0; i < LEN(files); i++) {
-		state_path(path, sizeof(path), id, files[i]);
-		unlink(path);
-	}
-	state_path(path, sizeof(path), id, NULL);
-	rmdir(path);
-}
-
 static void
 ocicg_remove_quiet(const char *path)
 {
@@ -353,57 +251,6 @@ ocicg_remove_quiet(const char *path)
 
 	ocicg_remove(path);
 	errno = saved;
-}
-
-/* ---- hooks ----------------------------------------------------------- */
-
-static int
-run_hooks(const struct oci_config *c, int which, const struct state *s, const char *status)
-{
-	static const char *const names[] = { "prestart", "createRuntime", "poststart", "poststop" };
-	size_t i;
-
-	for (i = 0; i < c->nhooks[which]; i++) {
-		const struct oci_hook *h = &c->hooks[which][i];
-		char *argv0[] = { h->path, NULL };
-		int p[2], st, waited = 0;
-		pid_t pid;
-		FILE *f;
-
-		if (pipe2(p, O_CLOEXEC) < 0)
-			return -1;
-		if ((pid = fork()) < 0)
-			return -1;
-		if (pid == 0) {
-			dup2(p[0], 0);
-			execve(h->path, h->args[0] ? h->args : argv0, h->env);
-			_exit(127);
-		}
-		close(p[0]);
-		if ((f = fdopen(p[1], "w")) != NULL) {
-			struct state t = *s;
-
-			(void)status;
-			print_state(f, &t);
-			fclose(f);
-		}
-		while (waitpid(pid, &st, h->timeout ? WNOHANG : 0) == 0) {
-			if (++waited > h->timeout * 100) {
-				kill(pid, SIGKILL);
-				waitpid(pid, &st, 0);
-				errno = ETIMEDOUT;
-				warn("hook %s %s: timed out", names[which], h->path);
-				return -1;
-			}
-			usleep(10000);
-		}
-		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			warn("hook %s %s: failed (status %d)", names[which], h->path, st);
-			errno = EIO;
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* ---- the process inside ----------------------------------------------- */
@@ -590,38 +437,6 @@ open_pty(int *master, int *slave, char *name, size_t len, const struct oci_proce
 		ws.ws_col = p->cols;
 		ioctl(*master, TIOCSWINSZ, &ws);
 	}
-}
-
-/* Hand the pty's master to whoever listens on sock (podman's conmon). */
-static void
-send_console(const char *sock, int master)
-{
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char cbuf[CMSG_SPACE(sizeof(int))], name[] = "/dev/ptmx";
-	struct iovec iov = { name, sizeof(name) - 1 };
-	struct msghdr mh = { 0 };
-	struct cmsghdr *cm;
-	int s;
-
-	if (strlen(sock) >= sizeof(sa.sun_path))
-		fatal(1, "--console-socket %s: path too long", sock);
-	strcpy(sa.sun_path, sock);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fatal(1, "--console-socket %s:", sock);
-	memset(cbuf, 0, sizeof(cbuf));
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf;
-	mh.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &master, sizeof(int));
-	if (sendmsg(s, &mh, 0) < 0)
-		fatal(1, "--console-socket %s: send the pty:", sock);
-	close(s);
 }
 
 static void
@@ -856,7 +671,7 @@ cgroup_path(const struct oci_config *c, const char *id, char *out, size_t len)
 
 /* create, and for run: returns the container's pid. */
 static pid_t
-do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s)
+do_create(const struct create_opts *o, struct oci_config **cfgp, struct oci_state *s)
 {
 	struct ocicg_limits lim;
 	struct oci_config *c;
@@ -893,7 +708,7 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 	snprintf(s->bundle, sizeof(s->bundle), "%s", bundle);
 	snprintf(s->rootfs, sizeof(s->rootfs), "%s", c->root);
 	cgroup_path(c, o->id, s->cgroup, sizeof(s->cgroup));
-	timestamp(s->created, sizeof(s->created));
+	oci_timestamp(s->created, sizeof(s->created));
 	state_path(path, sizeof(path), o->id, "exec.fifo");
 	if (mkfifo(path, 0622) < 0)
 		fatal(1, "mkfifo %s:", path);
@@ -976,10 +791,10 @@ do_create(const struct create_opts *o, struct oci_config **cfgp, struct state *s
 		goto failed;
 	close(sp[0]);
 	s->pid = child;
-	s->start = proc_start(child);
+	s->start = oci_proc_start(child);
 	write_state(s);
-	if (run_hooks(c, HOOK_CREATERUNTIME, s, "creating") < 0 ||
-	    run_hooks(c, HOOK_PRESTART, s, "created") < 0) {
+	if (run_hooks(c, HOOK_CREATERUNTIME, s) < 0 ||
+	    run_hooks(c, HOOK_PRESTART, s) < 0) {
 		snprintf(msg, sizeof(msg), "E001a hook failed");
 		goto failed;
 	}
@@ -1000,7 +815,7 @@ failed:
 
 /* start: open the fifo for reading, which lets the container go on. */
 static void
-do_start(const char *id, struct state *s)
+do_start(const char *id, struct oci_state *s)
 {
 	struct pollfd pfd;
 	char path[PATH_MAX], b;
@@ -1037,38 +852,7 @@ do_start(const char *id, struct state *s)
 /* ---- subcommands --------------------------------------------------- */
 
 static int
-signum(const char *s)
-{
-	static const struct {
-		const char *name;
-		int sig;
-	} sigs[] = {
-		{ "HUP", SIGHUP }, { "INT", SIGINT }, { "QUIT", SIGQUIT },
-		{ "ILL", SIGILL }, { "TRAP", SIGTRAP }, { "ABRT", SIGABRT },
-		{ "BUS", SIGBUS }, { "FPE", SIGFPE }, { "KILL", SIGKILL },
-		{ "USR1", SIGUSR1 }, { "SEGV", SIGSEGV }, { "USR2", SIGUSR2 },
-		{ "PIPE", SIGPIPE }, { "ALRM", SIGALRM }, { "TERM", SIGTERM },
-		{ "CHLD", SIGCHLD }, { "CONT", SIGCONT }, { "STOP", SIGSTOP },
-		{ "TSTP", SIGTSTP }, { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
-		{ "URG", SIGURG }, { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },
-		{ "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
-		{ "IO", SIGIO }, { "PWR", SIGPWR }, { "SYS", SIGSYS },
-	};
-	long long v;
-	size_t i;
-
-	if (parse_num(s, 1, NSIG - 1, &v) == 0)
-		return (int)v;
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (i = 0; i < LEN(sigs); i++)
-		if (strcasecmp(s, sigs[i].name) == 0)
-			return sigs[i].sig;
-	fatal(1, "signal %s: unknown", s);
-}
-
-static int
-wait_gone(const struct state *s, int tenths)
+wait_gone(const struct oci_state *s, int tenths)
 {
 	while (alive(s) && tenths-- > 0)
 		usleep(100000);
@@ -1076,7 +860,7 @@ wait_gone(const struct state *s, int tenths)
 }
 
 static void
-destroy(struct state *s, int force)
+destroy(struct oci_state *s, int force)
 {
 	struct oci_config *c;
 	char err[256];
@@ -1106,7 +890,7 @@ destroy(struct state *s, int force)
 		}
 	}
 	if ((c = oci_load(s->bundle, err, sizeof(err))) != NULL) {
-		run_hooks(c, HOOK_POSTSTOP, s, "stopped");
+		run_hooks(c, HOOK_POSTSTOP, s);
 		oci_free(c);
 	}
 	rm_state(s->id);
@@ -1163,7 +947,7 @@ cmd_create(int argc, char *argv[])
 {
 	struct create_opts o;
 	struct oci_config *c;
-	struct state s;
+	struct oci_state s;
 
 	parse_create(argc, argv, &o, NULL);
 	do_create(&o, &c, &s);
@@ -1175,7 +959,7 @@ cmd_run(int argc, char *argv[])
 {
 	struct create_opts o;
 	struct oci_config *c;
-	struct state s;
+	struct oci_state s;
 	sigset_t set;
 	siginfo_t si;
 	pid_t pid;
@@ -1233,13 +1017,13 @@ cmd_start(int argc, char *argv[])
 {
 	const char *id = one_id(argc, argv, 1, 1, "start ID");
 	struct oci_config *c;
-	struct state s;
+	struct oci_state s;
 	char err[256];
 
 	load_state(id, &s);
 	do_start(id, &s);
 	if ((c = oci_load(s.bundle, err, sizeof(err))) != NULL) {
-		if (run_hooks(c, HOOK_POSTSTART, &s, "running") < 0)
+		if (run_hooks(c, HOOK_POSTSTART, &s) < 0)
 			fatal(1, "container %s: poststart hook failed", id);
 		oci_free(c);
 	}
@@ -1250,7 +1034,7 @@ static int
 cmd_state(int argc, char *argv[])
 {
 	const char *id = one_id(argc, argv, 1, 1, "state ID");
-	struct state s;
+	struct oci_state s;
 
 	load_state(id, &s);
 	print_state(stdout, &s);
@@ -1264,7 +1048,7 @@ cmd_kill(int argc, char *argv[])
 		{ "all", no_argument, 'a', NULL, "signal every process of the container" },
 		{ NULL, 0, 0, NULL, NULL },
 	};
-	struct state s;
+	struct oci_state s;
 	pid_t pids[1024];
 	ssize_t n, i;
 	int all = 0, sig = SIGTERM, ch;
@@ -1300,7 +1084,7 @@ cmd_delete(int argc, char *argv[])
 		{ "force", no_argument, 'f', NULL, "kill a running container first" },
 		{ NULL, 0, 0, NULL, NULL },
 	};
-	struct state s;
+	struct oci_state s;
 	int force = 0, ch;
 
 	optind = 1;
@@ -1326,7 +1110,7 @@ static int
 cmd_freeze(int argc, char *argv[], int frozen)
 {
 	const char *id = one_id(argc, argv, 1, 1, frozen ? "pause ID" : "resume ID");
-	struct state s;
+	struct oci_state s;
 
 	load_state(id, &s);
 	if (!alive(&s))
@@ -1345,7 +1129,7 @@ cmd_list(int argc, char *argv[])
 		{ NULL, 0, 0, NULL, NULL },
 	};
 	struct dirent *e;
-	struct state s;
+	struct oci_state s;
 	int json = 0, quiet = 0, ch, first = 1;
 	DIR *d;
 
@@ -1428,7 +1212,7 @@ cmd_exec(int argc, char *argv[])
 	struct oci_process proc;
 	struct oci_config *c;
 	struct stat a, b;
-	struct state s;
+	struct oci_state s;
 	size_t nenv = 0, i, k;
 	int ch, detach = 0, tty = 0, preserve = 0, sp[2], nsfd[LEN(nsorder)], pidfd;
 	int master = -1, slave = -1, st, code;
