@@ -13,9 +13,9 @@ SCRIPTS =
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/passwd.o \
 	lib/path.o lib/rootfs.o \
 	lib/seccomp.o
-LIBOBJ_OCI = lib/jsonr.o lib/ocicg.o lib/ocispec.o lib/ocistate.o
+LIBOBJ_OCI = lib/jsonr.o lib/ocicg.o lib/ocispec.o lib/ociproc.o lib/ocistate.o
 LIBOBJ += $(LIBOBJ_OCI)
-LIBHDR = lib/util.h lib/rootfs.h lib/jsonr.h lib/ocicg.h lib/ocispec.h lib/ocistate.h
+LIBHDR = lib/util.h lib/rootfs.h lib/jsonr.h lib/ocicg.h lib/ocispec.h lib/ociproc.h lib/ocistate.h
 
 all: $(BIN)
 
