@@ -272,6 +272,8 @@ testcmd "--read-only" 0 "1" P run --rm $U --read-only $I sh -c 'touch /x 2>/dev/
 testcmd "--memory and --pids-limit" 0 "67108864 50" P run --rm $U --memory 64m --pids-limit 50 $I sh -c \
     'm=$(grep :memory: /proc/self/cgroup | cut -d: -f3); p=$(grep :pids: /proc/self/cgroup | cut -d: -f3);
      echo $(cat /sys/fs/cgroup/memory$m/memory.limit_in_bytes /sys/fs/cgroup/pids$p/pids.max)'
+testcmd "--cpus and --cpu-shares" 0 "50000 100000 512" P run --rm $U --cpus 0.5 --cpu-shares 512 $I sh -c \
+    'c=$(grep :cpu: /proc/self/cgroup | cut -d: -f3); cd /sys/fs/cgroup/cpu$c && echo $(cat cpu.cfs_quota_us cpu.cfs_period_us cpu.shares)'
 testcmd "run -t: a tty over --console-socket" 0 "tty" sh -c "$(command -v podman) --root '$PR/root' --runroot '$PR/run' --tmpdir '$PR/tmp' \
     --network-config-dir '$PR/net' --storage-driver vfs --events-backend none --cgroup-manager cgroupfs \
     --runtime '$TMP/rt/runc' run --rm -t $U $I sh -c 'test -t 0 && test -t 1 && echo tty' | tr -d '\r'"
