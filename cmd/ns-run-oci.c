@@ -13,6 +13,7 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -270,6 +271,7 @@ sendmsg_str(int fd, char kind, int code, const char *msg)
 }
 
 static int syncfd = -1;
+static struct sock_fprog filter;	/* linux.seccomp, compiled before start */
 
 /* An error inside the container before it runs: to the waiting parent. */
 static noreturn void __attribute__((format(printf, 2, 3)))
@@ -314,7 +316,7 @@ apply_rlimits(const struct oci_process *p)
 }
 
 static noreturn void
-become(const struct oci_process *p, const struct oci_seccomp *sc, const char *exe,
+become(const struct oci_process *p, const struct sock_fprog *sc, const char *exe,
     int preserve, int in_userns)
 {
 	char err[1024];
@@ -523,6 +525,8 @@ container(const struct oci_config *c, const struct create_opts *o, int nsfds[],
 	if (chdir(c->proc.cwd) < 0)
 		child_fail(1, "process.cwd %s:", c->proc.cwd);
 	find_exe(c->proc.args[0], c->proc.env, exe, sizeof(exe));
+	if (c->seccomp && oci_seccomp_compile(c->seccomp, &filter) < 0)
+		child_fail(1, "linux.seccomp: compile the filter:");
 	apply_rlimits(&c->proc);
 	if (slave >= 0)
 		take_tty(slave);
@@ -541,7 +545,7 @@ container(const struct oci_config *c, const struct create_opts *o, int nsfds[],
 		child_fail(1, "wait for start:");
 	close(fd);
 	close(fifofd);
-	become(&c->proc, c->seccomp, exe, o->preserve, userns);
+	become(&c->proc, c->seccomp ? &filter : NULL, exe, o->preserve, userns);
 }
 
 static void
@@ -1229,7 +1233,9 @@ cmd_exec(int argc, char *argv[])
 			setsid();
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 		/* From here the socket closes on exec: EOF means it ran. */
-		become(&proc, c->seccomp, exe, preserve, userns);
+		if (c->seccomp && oci_seccomp_compile(c->seccomp, &filter) < 0)
+			child_fail(1, "linux.seccomp: compile the filter:");
+		become(&proc, c->seccomp ? &filter : NULL, exe, preserve, userns);
 	}
 	close(sp[1]);
 	if (slave >= 0)

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -128,7 +129,7 @@ oci_proc_limits(const struct oci_process *p, char *err, size_t errlen)
 /* Identity, capabilities, seccomp, then exec: the last steps, shared by
  * the container's first process and by exec. */
 int
-oci_become(const struct oci_process *p, const struct oci_seccomp *sc, const char *exe,
+oci_become(const struct oci_process *p, const struct sock_fprog *sc, const char *exe,
     int preserve, int in_userns, char *err, size_t errlen)
 {
 	int keep[64], nkeep = 0, c, last = cap_last();
@@ -139,7 +140,7 @@ oci_become(const struct oci_process *p, const struct oci_seccomp *sc, const char
 		return efail(err, errlen, 1, "setgroups:");
 	if (setresgid(p->gid, p->gid, p->gid) < 0)
 		return efail(err, errlen, 1, "setgid %u:", (unsigned)p->gid);
-	if (sc != NULL && !p->nnp && oci_seccomp_load(sc) < 0)
+	if (sc != NULL && !p->nnp && oci_seccomp_install(sc) < 0)
 		return efail(err, errlen, 1, "load the seccomp filter:");
 	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0 || setresuid(p->uid, p->uid, p->uid) < 0)
 		return efail(err, errlen, 1, "setuid %u:", (unsigned)p->uid);
@@ -157,7 +158,7 @@ oci_become(const struct oci_process *p, const struct oci_seccomp *sc, const char
 			return efail(err, errlen, 1, "raise ambient capability %s:", cap_name(c));
 	if (p->nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return efail(err, errlen, 1, "no_new_privs:");
-	if (sc != NULL && p->nnp && oci_seccomp_load(sc) < 0)
+	if (sc != NULL && p->nnp && oci_seccomp_install(sc) < 0)
 		return efail(err, errlen, 1, "load the seccomp filter:");
 	for (c = 0; c < preserve && nkeep < (int)LEN(keep); c++)
 		keep[nkeep++] = 3 + c;

@@ -2,12 +2,16 @@
 /* ocispec.c: decode an OCI runtime config.json (runtime-spec 1.x) into a
  * struct oci_config. Unknown members are ignored; a member of the wrong
  * type or with a value we cannot honour is refused with its JSON path. */
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <stdarg.h>
@@ -1096,8 +1100,8 @@ oci_free(struct oci_config *c)
  * conditions and refuses two on one argument). no_new_privs is left to
  * the caller (process.noNewPrivileges).
  */
-int
-oci_seccomp_load(const struct oci_seccomp *s)
+static scmp_filter_ctx
+seccomp_build(const struct oci_seccomp *s)
 {
 	struct scmp_arg_cmp cmp[6];
 	scmp_filter_ctx ctx;
@@ -1106,7 +1110,7 @@ oci_seccomp_load(const struct oci_seccomp *s)
 
 	if ((ctx = seccomp_init(s->defact)) == NULL) {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) < 0)
 		goto fail;
@@ -1142,15 +1146,58 @@ oci_seccomp_load(const struct oci_seccomp *s)
 				goto fail;
 		}
 	}
-	r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (r < 0) {
-		errno = -r;
-		return -1;
-	}
-	return 0;
+	return ctx;
 fail:
 	seccomp_release(ctx);
 	errno = r < 0 ? -r : EINVAL;
-	return -1;
+	return NULL;
+}
+
+/*
+ * Compile the filter to BPF (libseccomp's work, the slow part) while the
+ * container is being set up, so that only the prctl is left for the
+ * moment between start and exec.
+ */
+int
+oci_seccomp_compile(const struct oci_seccomp *s, struct sock_fprog *prog)
+{
+	scmp_filter_ctx ctx;
+	struct sock_filter *f;
+	off_t size;
+	int fd, r, saved;
+
+	if ((ctx = seccomp_build(s)) == NULL)
+		return -1;
+	if ((fd = memfd_create("seccomp", MFD_CLOEXEC)) < 0) {
+		saved = errno;
+		seccomp_release(ctx);
+		errno = saved;
+		return -1;
+	}
+	r = seccomp_export_bpf(ctx, fd);
+	seccomp_release(ctx);
+	if (r < 0 || (size = lseek(fd, 0, SEEK_END)) <= 0 ||
+	    size % (off_t)sizeof(*f) != 0 || size / (off_t)sizeof(*f) > 65535 ||
+	    (f = malloc((size_t)size)) == NULL) {
+		close(fd);
+		errno = r < 0 ? -r : EINVAL;
+		return -1;
+	}
+	if (pread(fd, f, (size_t)size, 0) != (ssize_t)size) {
+		free(f);
+		close(fd);
+		errno = EIO;
+		return -1;
+	}
+	close(fd);
+	prog->len = (unsigned short)(size / (off_t)sizeof(*f));
+	prog->filter = f;
+	return 0;
+}
+
+/* Needs no_new_privs or CAP_SYS_ADMIN, as the kernel says. */
+int
+oci_seccomp_install(const struct sock_fprog *prog)
+{
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, prog);
 }

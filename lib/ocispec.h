@@ -114,7 +114,10 @@ int oci_load_process(const char *file, struct oci_process *p, char *err, size_t 
 struct oci_config *oci_parse(const char *buf, size_t len, const char *bundle,
     char *err, size_t errlen);
 void oci_free(struct oci_config *c);
-/* Load the filter (no_new_privs is the caller's business). */
-int oci_seccomp_load(const struct oci_seccomp *s);
+/* The filter as BPF (no_new_privs is left to the caller); install it
+ * later, with a prctl only. */
+struct sock_fprog;
+int oci_seccomp_compile(const struct oci_seccomp *s, struct sock_fprog *prog);
+int oci_seccomp_install(const struct sock_fprog *prog);
 
 #endif
