@@ -146,6 +146,16 @@ testcmd "killed" 0 "stopped" state c2
 oci delete c2
 oci create -b "$B" c3
 testcmd "delete a created container" 0 "" oci delete c3
+spec '.process.terminal=false | .process.args=["/bin/sh","-c","sleep 100 & sleep 100 & wait"]'
+oci create -b "$B" ka && oci start ka
+i=0; while [ "$(oci list --format json | jq '.[] | select(.id == "ka") | .status' -r)" != running ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+testcmd "list --format json" 0 "ka running" sh -c "'$TMP/ns-runc' --root '$ST' list --format json | jq -r '.[] | .id + \" \" + .status'"
+cgk=$(awk -F: '$2 == "pids" { print $3 }' /proc/$(oci state ka | jq .pid)/cgroup)
+i=0; while [ "$(wc -l </sys/fs/cgroup/pids$cgk/cgroup.procs)" -lt 3 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+testcmd "kill --all: every process of the container's cgroup" 0 "" oci kill --all ka KILL
+i=0; while [ -s /sys/fs/cgroup/pids$cgk/cgroup.procs ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+testcmd "... leaves the cgroup empty" 0 "" sh -c "for p in \$(cat /sys/fs/cgroup/pids$cgk/cgroup.procs); do echo \$p; head -3 /proc/\$p/status; cat /proc/\$p/cmdline; done"
+oci delete --force ka
 oci create -b "$B" c4 && oci start c4
 testcmd "delete --force kills a running one" 0 "" oci delete --force c4
 testerr "kill: bad signal" 1 "signal BOGUS: unknown" oci kill c4 BOGUS
