@@ -34,6 +34,22 @@
 
 extern char **environ;
 
+/* cmd/ns-run-oci.c: the OCI runtime command line, linked into ns-runc. */
+#ifdef NS_RUN_OCI
+int oci_main(int argc, char *argv[]);
+#define OCI_MAIN oci_main
+#else
+static int
+exec_ns_runc(int argc, char *argv[])
+{
+	(void)argc;
+	argv[0] = (char *)"ns-runc";
+	execvp(argv[0], argv);
+	die(exec_status(errno), "exec ns-runc (the OCI runtime):");
+}
+#define OCI_MAIN exec_ns_runc
+#endif
+
 enum netmode { NET_NEW, NET_INHERIT, NET_HOST, NET_JOIN };
 
 static struct {
@@ -795,6 +811,16 @@ main(int argc, char *argv[])
 	int master = -1, code;
 
 	setprogname(argv[0]);
+	/* Named ns-runc (or runc, so that podman passes --log-format json),
+	 * or `ns-run --oci ...`: the OCI runtime command line. bin/ns-run is
+	 * built without it, to stay small, and hands such a call to ns-runc,
+	 * the same sources with the OCI front door linked in. */
+	if (strcmp(progname, "ns-runc") == 0 || strcmp(progname, "runc") == 0)
+		return OCI_MAIN(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "--oci") == 0) {
+		argv[1] = argv[0];
+		return OCI_MAIN(argc - 1, argv + 1);
+	}
 	parse_args(argc, argv);
 
 	/* Validate everything before any namespace exists. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ocispec.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -174,9 +175,9 @@ mount_in_dev(struct ctx *c, int devfd, const char *dir, const char *src,
 	return r;
 }
 
-/* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
+/* The device nodes and links every container's /dev holds. */
 static int
-setup_dev(struct ctx *c)
+dev_nodes(struct ctx *c, int devfd)
 {
 	static const struct {
 		const char *name;
@@ -190,9 +191,56 @@ setup_dev(struct ctx *c)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
-	char opts[96], src[32];
-	int fd, devfd, r = -1;
 	size_t i;
+
+	for (i = 0; i < LEN(nodes); i++)
+		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0)
+			return -1;
+	for (i = 0; i < LEN(links); i++)
+		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
+			return fail(c, "symlink /dev/%s:", links[i][1]);
+	return 0;
+}
+
+/* The pty bound on /dev/console, when there is one. */
+static int
+dev_console(struct ctx *c, int devfd)
+{
+	char src[32];
+	int fd, r;
+
+	if (c->o->ptyname != NULL) {
+		/* Opened here, in the new mount namespace: an fd from before
+		 * unshare names a mount that mount(2) will not bind from. */
+		int pty = open(c->o->ptyname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+
+		if (pty < 0)
+			return fail(c, "open %s:", c->o->ptyname);
+		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd >= 0) {
+			close(fd);
+			fd = openat(devfd, "console", O_PATH | O_CLOEXEC | O_NOFOLLOW);
+		}
+		if (fd < 0) {
+			close(pty);
+			return fail(c, "create /dev/console:");
+		}
+		fdpath(pty, src, sizeof(src));
+		r = mount_on(c, src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
+		close(fd);
+		close(pty);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
+static int
+setup_dev(struct ctx *c)
+{
+	char opts[96];
+	int fd, devfd, r = -1;
 
 	if ((fd = mountpoint(c, "dev")) < 0)
 		return -1;
@@ -204,14 +252,8 @@ setup_dev(struct ctx *c)
 	if ((devfd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
 		return fail(c, "open /dev:");
 	r = -1;
-	for (i = 0; i < LEN(nodes); i++)
-		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0)
-			goto out;
-	for (i = 0; i < LEN(links); i++)
-		if (symlinkat(links[i][0], devfd, links[i][1]) < 0) {
-			fail(c, "symlink /dev/%s:", links[i][1]);
-			goto out;
-		}
+	if (dev_nodes(c, devfd) < 0)
+		goto out;
 	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
 	    mkdirat(devfd, "mqueue", 0755) < 0) {
 		fail(c, "mkdir in /dev:");
@@ -227,32 +269,8 @@ setup_dev(struct ctx *c)
 	    mount_in_dev(c, devfd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) < 0)
 		goto out;
-	if (c->o->ptyname != NULL) {
-		/* Opened here, in the new mount namespace: an fd from before
-		 * unshare names a mount that mount(2) will not bind from. */
-		int pty = open(c->o->ptyname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-
-		if (pty < 0) {
-			fail(c, "open %s:", c->o->ptyname);
-			goto out;
-		}
-		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd >= 0) {
-			close(fd);
-			fd = openat(devfd, "console", O_PATH | O_CLOEXEC | O_NOFOLLOW);
-		}
-		if (fd < 0) {
-			close(pty);
-			fail(c, "create /dev/console:");
-			goto out;
-		}
-		fdpath(pty, src, sizeof(src));
-		r = mount_on(c, src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
-		close(fd);
-		close(pty);
-		if (r < 0)
-			goto out;
-	}
+	if (dev_console(c, devfd) < 0)
+		goto out;
 	r = 0;
 out:
 	close(devfd);
@@ -455,6 +473,236 @@ net_lo_up(void)
 	return r;
 }
 
+/* ---- an OCI bundle's mounts ---------------------------------------- */
+
+/* Remount what is at path (beneath the root) with flags, keeping the
+ * flags the kernel has locked. */
+static int
+remount_flags(struct ctx *c, const char *path, unsigned long flags)
+{
+	char p[32];
+	int fd, r;
+
+	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
+		return fail(c, "remount %s:", path);
+	fdpath(fd, p, sizeof(p));
+	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags(fd), NULL);
+	close(fd);
+	if (r < 0)
+		return fail(c, "remount %s:", path);
+	return 0;
+}
+
+/* Where we are in the v1 hierarchy name ("memory", "systemd"), from
+ * /proc/self/cgroup; "" when not found. */
+static void
+own_cgroup(const char *name, char *out, size_t len)
+{
+	char line[512], want[300], *p, *q;
+	FILE *f;
+
+	out[0] = '\0';
+	snprintf(want, sizeof(want), "%s%s", strcmp(name, "systemd") == 0 ? "name=" : "", name);
+	if ((f = fopen("/proc/self/cgroup", "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if ((p = strchr(line, ':')) == NULL || (q = strchr(p + 1, ':')) == NULL)
+			continue;
+		*q = '\0';
+		if (strcmp(p + 1, want) != 0)
+			continue;
+		q[1 + strcspn(q + 1, "\n")] = '\0';
+		snprintf(out, len, "%s", q + 1);
+		break;
+	}
+	fclose(f);
+}
+
+/* A cgroup mount on a host without a pure v2 tree: a tmpfs holding each
+ * of the host's hierarchies, as runc lays it out. Where the kernel will
+ * not mount a hierarchy (a user namespace without its own cgroup
+ * namespace), our own cgroup's directory is bound instead, as runc does. */
+static int
+mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
+{
+	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY);
+	char host[300], sub[300], opts[300], dst[32], target[128], own[256], src[600];
+	struct statfs sf;
+	struct stat st;
+	struct dirent *e;
+	ssize_t n;
+	int fd, r;
+	DIR *d;
+
+	if (mount_on(c, "tmpfs", dstfd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	    "mode=755", "tmpfs for the cgroup hierarchies") < 0)
+		return -1;
+	if ((d = opendir("/sys/fs/cgroup")) == NULL)
+		return fail(c, "open /sys/fs/cgroup:");
+	r = 0;
+	while (r == 0 && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || strlen(e->d_name) > 100)
+			continue;
+		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", e->d_name);
+		snprintf(sub, sizeof(sub), "%s/%s", m->dest + 1, e->d_name);
+		if (lstat(host, &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			/* cpu -> cpu,cpuacct */
+			if ((n = readlink(host, target, sizeof(target) - 1)) <= 0)
+				continue;
+			target[n] = '\0';
+			snprintf(sub, sizeof(sub), "%s", m->dest + 1);
+			if ((fd = open_beneath(c->root, sub, O_PATH | O_DIRECTORY, 0)) < 0) {
+				r = fail(c, "open %s:", m->dest);
+				break;
+			}
+			if (symlinkat(target, fd, e->d_name) < 0)
+				r = fail(c, "symlink %s/%s:", m->dest, e->d_name);
+			close(fd);
+			continue;
+		}
+		/* The hybrid layout's cgroup2 "unified" is left out, as
+		 * runc leaves it out. */
+		if (!S_ISDIR(st.st_mode) || statfs(host, &sf) < 0 || sf.f_type != 0x27e0eb)
+			continue;
+		if ((fd = mountpoint(c, sub)) < 0) {
+			r = -1;
+			break;
+		}
+		fdpath(fd, dst, sizeof(dst));
+		if (strcmp(e->d_name, "systemd") == 0)
+			snprintf(opts, sizeof(opts), "none,name=systemd");
+		else
+			snprintf(opts, sizeof(opts), "%s", e->d_name);
+		r = mount("cgroup", dst, "cgroup", fl, opts);
+		if (r < 0 && errno == EPERM) {
+			own_cgroup(e->d_name, own, sizeof(own));
+			snprintf(src, sizeof(src), "%s%s", host, own);
+			r = mount(src, dst, NULL, MS_BIND, NULL);
+			if (r < 0)
+				r = fail(c, "bind %s on %s/%s:", src, m->dest, e->d_name);
+			close(fd);
+			if (r == 0)
+				r = remount_flags(c, sub, fl);
+			continue;
+		}
+		close(fd);
+		if (r < 0)
+			r = fail(c, "mount cgroup %s on %s/%s:", e->d_name, m->dest, e->d_name);
+	}
+	closedir(d);
+	/* The tmpfs itself stays writable, as runc leaves it. */
+	return r;
+}
+
+static int
+oci_mount(struct ctx *c, const struct oci_mount *m)
+{
+	const char *dest = m->dest + strspn(m->dest, "/");
+	const char *type = m->type ? m->type : "none";
+	struct statfs sf;
+	struct stat st;
+	char dst[32], src[32], what[300];
+	int fd, srcfd, r;
+
+	snprintf(what, sizeof(what), "%s on %s", m->bind ? "bind" : type, m->dest);
+	if (m->bind) {
+		/* The source is the host's, opened before pivot_root. */
+		if ((srcfd = open(m->source, O_PATH | O_CLOEXEC)) < 0 || fstat(srcfd, &st) < 0)
+			return fail(c, "bind source %s:", m->source);
+		fd = S_ISDIR(st.st_mode) ? mountpoint(c, dest) : mkfile_beneath(c->root, dest, 0644);
+		if (fd < 0) {
+			close(srcfd);
+			return S_ISDIR(st.st_mode) ? -1 : fail(c, "mountpoint %s:", m->dest);
+		}
+		fdpath(srcfd, src, sizeof(src));
+		r = mount_on(c, src, fd, NULL, MS_BIND | (m->rec ? MS_REC : 0), NULL, what);
+		close(fd);
+		close(srcfd);
+		if (r < 0)
+			return -1;
+		if ((m->flags & ~(MS_REC)) != 0 &&
+		    remount_flags(c, dest, m->flags) < 0)
+			return -1;
+	} else {
+		if ((fd = mountpoint(c, dest)) < 0)
+			return -1;
+		if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
+			if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+				r = mount_on(c, "cgroup2", fd, "cgroup2", m->flags, NULL, what);
+			else
+				r = mount_cgroup_v1(c, m, fd);
+		} else {
+			fdpath(fd, dst, sizeof(dst));
+			r = mount(m->source ? m->source : type, dst, type, m->flags,
+			    m->data[0] ? m->data : NULL);
+			if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
+				/* As in setup_sys: a user namespace may not
+				 * mount sysfs; bind the host's instead. */
+				r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
+				if (r == 0 && (m->flags & MS_RDONLY)) {
+					close(fd);
+					return remount_ro(c, dest);
+				}
+			}
+			if (r < 0)
+				r = fail(c, "mount %s:", what);
+		}
+		close(fd);
+		if (r < 0)
+			return -1;
+		if (strcmp(type, "proc") == 0) {
+			/* Later steps write through it (CVE-2019-16884). */
+			fd = open_beneath(c->root, dest, O_PATH | O_DIRECTORY, 0);
+			if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+				if (fd >= 0)
+					close(fd);
+				errno = EXDEV;
+				return fail(c, "%s is not the procfs just mounted", m->dest);
+			}
+			close(fd);
+		}
+	}
+	if (m->propagation) {
+		if ((fd = open_beneath(c->root, dest, O_PATH, 0)) < 0)
+			return fail(c, "open %s:", m->dest);
+		fdpath(fd, dst, sizeof(dst));
+		r = mount(NULL, dst, NULL, m->propagation, NULL);
+		close(fd);
+		if (r < 0)
+			return fail(c, "propagation of %s:", m->dest);
+	}
+	if (strcmp(dest, "dev") == 0 && !m->bind) {
+		if ((fd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
+			return fail(c, "open /dev:");
+		r = dev_nodes(c, fd);
+		close(fd);
+		return r;
+	}
+	return 0;
+}
+
+static int
+setup_oci(struct ctx *c)
+{
+	int fd, r, dev = 0;
+	size_t i;
+
+	for (i = 0; i < c->o->nmounts; i++) {
+		if (oci_mount(c, &c->o->mounts[i]) < 0)
+			return -1;
+		dev |= strcmp(c->o->mounts[i].dest, "/dev") == 0;
+	}
+	if (!dev || c->o->ptyname == NULL)
+		return 0;
+	if ((fd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
+		return fail(c, "open /dev:");
+	r = dev_console(c, fd);
+	close(fd);
+	return r;
+}
+
 /*
  * The order bubblewrap uses: the host's mounts made slave so nothing
  * propagates back, the root bound on itself, /proc /dev /sys built inside
@@ -482,7 +730,10 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(&c, "open %s:", o->path);
 
-	if (setup_proc(&c) < 0 || setup_dev(&c) < 0 || setup_sys(&c) < 0 ||
+	if (o->oci) {
+		if (setup_oci(&c) < 0 || setup_masks(&c) < 0)
+			goto fail;
+	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 || setup_sys(&c) < 0 ||
 	    (!o->privileged && setup_masks(&c) < 0))
 		goto fail;
 

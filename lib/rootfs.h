@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct oci_mount;
+
 struct rootfs_opts {
 	const char *path;		/* the root directory, a host path */
 	int readonly;			/* remount / read-only at the end */
@@ -14,6 +16,11 @@ struct rootfs_opts {
 	const char *ptyname;		/* a pty bound on /dev/console, or NULL */
 	const char *const *masked;	/* NULL: Docker's list */
 	const char *const *readonly_paths; /* NULL: Docker's list */
+	/* An OCI bundle's mounts, done in order instead of the built-in
+	 * /proc /dev /sys; a tmpfs on /dev gets the usual nodes. */
+	const struct oci_mount *mounts;
+	size_t nmounts;
+	int oci;
 };
 
 /*
