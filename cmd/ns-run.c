@@ -62,6 +62,7 @@ static struct {
 	enum netmode net;
 	uint64_t capadd, capdrop;
 	int clearenv, readonly, tty, userns, noinit, privileged;
+	pid_t join;
 	char **env;
 	size_t nenv;
 	struct {
@@ -81,13 +82,13 @@ static int in_userns;
 
 static const char usage_line[] =
     "ns-run [--cap-add CAP] [--cap-drop CAP] [--clear-env] [--env K=V]"
-    " [--hostname NAME] [--net new|inherit|host|PATH] [--no-init]"
+    " [--hostname NAME] [--join PID] [--net new|inherit|host|PATH] [--no-init]"
     " [--privileged] [--read-only] [--rlimit NAME=SOFT[:HARD]]"
     " [--rootfs DIR] [--seccomp default|unconfined|FILE] [--tty]"
     " [--user UID[:GID]] [--userns] [--workdir DIR] -- PROGRAM [ARG...]";
 
 enum {
-	O_CAPADD = 0x100, O_CAPDROP, O_CLEARENV, O_NET, O_NOINIT, O_PRIV,
+	O_CAPADD = 0x100, O_CAPDROP, O_CLEARENV, O_JOIN, O_NET, O_NOINIT, O_PRIV,
 	O_READONLY, O_RLIMIT, O_SECCOMP, O_USERNS,
 };
 
@@ -97,6 +98,7 @@ static const struct optspec options[] = {
 	{ "clear-env", no_argument, O_CLEARENV, NULL, "start from an empty environment (PATH, HOME, HOSTNAME, TERM set)" },
 	{ "env", required_argument, 'e', "K=V", "set a variable in the container's environment" },
 	{ "hostname", required_argument, 'h', "NAME", "the container's hostname" },
+	{ "join", required_argument, O_JOIN, "PID", "run in the namespaces, root and cgroup of a running container's process" },
 	{ "net", required_argument, O_NET, "MODE", "new (default, only lo), inherit, host, or a netns PATH" },
 	{ "no-init", no_argument, O_NOINIT, NULL, "run PROGRAM as PID 1 instead of under ns-run's init" },
 	{ "privileged", no_argument, O_PRIV, NULL, "all capabilities, no seccomp, no masked paths" },
@@ -190,6 +192,7 @@ static void
 parse_args(int argc, char *argv[])
 {
 	uint64_t mask;
+	long long v;
 	char *help;
 	int c;
 
@@ -241,6 +244,11 @@ parse_args(int argc, char *argv[])
 		case 't': conf.tty = 1; break;
 		case 'u': conf.user = optarg; break;
 		case O_USERNS: conf.userns = 1; break;
+		case O_JOIN:
+			if (parse_num(optarg, 1, 4194304, &v) < 0)
+				die(EXIT_SETUP, "--join %s: expected a process id", optarg);
+			conf.join = (pid_t)v;
+			break;
 		case 'w':
 			if (optarg[0] != '/')
 				die(EXIT_SETUP, "--workdir %s: must be an absolute path", optarg);
@@ -618,8 +626,20 @@ unmappable(struct span *out, int max)
 	if ((f = fopen("/proc/self/maps", "re")) == NULL)
 		return 0;
 	while (n + 2 <= max && fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu", &a, &b, perms, &ino) != 4 ||
-		    ino == 0 || strchr(perms, 'w') != NULL)
+		/* "start-end perms offset dev inode path", parsed by hand:
+		 * sscanf would pull scanf's float code into the binary. */
+		char *p = line, *w;
+		int i;
+
+		a = strtoul(p, &p, 16);
+		b = strtoul(*p == '-' ? p + 1 : p, &p, 16);
+		while (*p == ' ')
+			p++;
+		snprintf(perms, sizeof(perms), "%.4s", p);
+		for (i = 0; i < 3 && (w = strchr(p, ' ')) != NULL; i++)
+			p = w + 1;
+		ino = strtoul(p, NULL, 10);
+		if (i < 3 || ino == 0 || strchr(perms, 'w') != NULL)
 			continue;
 		if (keep >= a && keep < b) {
 			if (keep > a)
@@ -801,6 +821,121 @@ relay_pty(pid_t child, const sigset_t *set, int master)
 	return code;
 }
 
+/* ---- joining a running container (skiff exec) --------------------- */
+
+/* Put ourselves into every cgroup the process is in (v1 hierarchies by
+ * their controllers' directory, v2 under the unified root). */
+static void
+join_cgroups(pid_t pid)
+{
+	char path[64], buf[4096], *line, *save = NULL, file[PATH_MAX], me[24];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	if (read_file_at(AT_FDCWD, path, buf, sizeof(buf)) < 0)
+		die(EXIT_SETUP, "--join %d: read %s:", (int)pid, path);
+	snprintf(me, sizeof(me), "%d", (int)getpid());
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *ctl = strchr(line, ':'), *cg, *comma;
+
+		if (ctl == NULL || (cg = strchr(++ctl, ':')) == NULL)
+			continue;
+		*cg++ = '\0';
+		if ((comma = strchr(ctl, ',')) != NULL)
+			*comma = '\0';
+		if (strncmp(ctl, "name=", 5) == 0)
+			ctl += 5;
+		if (*ctl == '\0') {
+			struct statfs sf;
+
+			/* v2: the unified root, or its hybrid mount. */
+			if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == 0x63677270)
+				snprintf(file, sizeof(file), "/sys/fs/cgroup%s/cgroup.procs", cg);
+			else
+				snprintf(file, sizeof(file), "/sys/fs/cgroup/unified%s/cgroup.procs", cg);
+		} else
+			snprintf(file, sizeof(file), "/sys/fs/cgroup/%s%s/cgroup.procs", ctl, cg);
+		if ((fd = open(file, O_WRONLY | O_CLOEXEC)) < 0)
+			continue;	/* a hierarchy this host does not mount */
+		if (write(fd, me, strlen(me)) < 0 && errno != ENODEV)
+			die(EXIT_SETUP, "--join %d: join cgroup %s:", (int)pid, file);
+		close(fd);
+	}
+}
+
+/*
+ * Run PROGRAM in the namespaces, root and cgroups of process pid, with
+ * the capabilities and seccomp filter ns-run gives (as docker exec): the
+ * program's environment starts as the process's own, then --env.
+ */
+static noreturn void
+join_container(void)
+{
+	static const struct {
+		const char *name;
+		int flag;
+	} order[] = {
+		{ "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+		{ "uts", CLONE_NEWUTS }, { "net", CLONE_NEWNET },
+		{ "pid", CLONE_NEWPID }, { "mnt", CLONE_NEWNS },
+	};
+	static char envbuf[128 * 1024];
+	static char *envv[1024];
+	int fds[LEN(order)], rootfd, master = -1, code;
+	char path[64];
+	ssize_t n;
+	size_t i, k = 0;
+	sigset_t set;
+	pid_t child;
+
+	/* Everything is opened first: after setns(mnt), /proc is not ours. */
+	for (i = 0; i < LEN(order); i++) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)conf.join, order[i].name);
+		if ((fds[i] = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			die(EXIT_SETUP, "--join %d: %s:", (int)conf.join, path);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root", (int)conf.join);
+	if ((rootfd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		die(EXIT_SETUP, "--join %d: %s:", (int)conf.join, path);
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)conf.join);
+	if ((n = read_file_at(AT_FDCWD, path, envbuf, sizeof(envbuf))) < 0)
+		die(EXIT_SETUP, "--join %d: %s:", (int)conf.join, path);
+	for (i = 0; i < (size_t)n && k < LEN(envv) - 1; i += strlen(envbuf + i) + 1)
+		if (envbuf[i] != '\0')
+			envv[k++] = envbuf + i;
+	envv[k] = NULL;
+	if (!conf.clearenv)
+		environ = envv;
+	if (conf.tty && open_pty(&master) < 0)
+		die(EXIT_SETUP, "allocate a pty:");
+	join_cgroups(conf.join);
+	for (i = 0; i < LEN(order); i++) {
+		if (setns(fds[i], order[i].flag) < 0)
+			die(EXIT_SETUP, "--join %d: enter its %s namespace:", (int)conf.join, order[i].name);
+		close(fds[i]);
+	}
+	if (fchdir(rootfd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+		die(EXIT_SETUP, "--join %d: enter its root:", (int)conf.join);
+	close(rootfd);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	catch_signals(&set);
+	/* The pid namespace applies to children: the program is one. */
+	if ((child = fork()) < 0)
+		die(EXIT_SETUP, "fork:");
+	if (child == 0) {
+		if (master >= 0)
+			close(master);
+		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+		exec_program();
+	}
+	if (ptyslave >= 0) {
+		close(ptyslave);
+		ptyslave = -1;
+	}
+	code = master >= 0 ? relay_pty(child, &set, master) : supervise(child, &set, -1);
+	exit(code);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -842,6 +977,8 @@ main(int argc, char *argv[])
 	}
 	if (conf.tty && !isatty(STDIN_FILENO))
 		conf.tty = 0;
+	if (conf.join)
+		join_container();
 
 	/* Nothing in this process may be ptraced or dumped by the container
 	 * until exec resets it (CVE-2016-9962). Not before the user

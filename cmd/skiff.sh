@@ -607,12 +607,25 @@ cmd_exec() {
 	[ $# -ge 2 ] || die 1 "usage: skiff exec [-it] [-e K=V] [-u USER] [-w DIR] CONTAINER CMD..."
 	load "$1"; shift
 	[ "$(status_of)" = running ] || die 1 "container $Name is not running"
+	# The container's init is the process named ns-run-init below the
+	# chain's first process; the program is its child.
+	init="" todo=$Pid depth=0
+	while [ -z "$init" ] && [ -n "$todo" ] && [ $depth -lt 6 ]; do
+		next=""
+		for p in $todo; do
+			if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = ns-run-init ]; then init=$p; break; fi
+			next="$next $(cat /proc/$p/task/*/children 2>/dev/null)"
+		done
+		todo=$next depth=$((depth + 1))
+	done
+	[ -n "$init" ] || die 1 "container $Name: cannot find its init process"
+	target=$(cat /proc/$init/task/$init/children 2>/dev/null | cut -d' ' -f1)
 	args=""
 	[ -n "$tty" ] && add args "$tty"
 	[ -n "$user" ] && add args --user "$user"
 	[ -n "$workdir" ] && add args --workdir "$workdir"
 	eval "set -- $args $envs -- \"\$@\""
-	exec ns-run --join "$Pid" "$@"
+	exec ns-run --join "${target:-$init}" "$@"
 }
 
 cmd_volume() {

@@ -135,6 +135,23 @@ i=0; while ps -eo args | grep -q "^sleep 100$" && [ $i -lt 50 ]; do sleep 0.05; 
 testcmd "killing ns-run kills the whole container" 0 "0" \
     sh -c 'ps -eo args | grep -c "^sleep 100$" || true'
 
+# --- --join: a command in a running container ---------------------------
+ns-run --rootfs "$R" --hostname joined --env J=1 -- /bin/sh -c 'echo ready; exec sleep 100' >"$TMP/join.out" 2>&1 &
+jpid=$!
+i=0; while ! grep -qs ready "$TMP/join.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+jinit=$(cat /proc/$jpid/task/$jpid/children | cut -d" " -f1)
+jprog=$(cat /proc/$jinit/task/$jinit/children | cut -d" " -f1)
+testcmd "--join: the container's hostname, environment and processes" 0 "joined 1 sleep" \
+    ns-run --join "$jprog" -- /bin/sh -c 'echo $(hostname) $J $(cat /proc/2/comm)'
+testcmd "--join: the container's root, not the host's" 0 "yes" \
+    ns-run --join "$jprog" -- /bin/sh -c 'test -x /bin/sysprobe && echo yes'
+testcmd "--join: Docker's capabilities and seccomp" 0 "00000000a80425fb 2" \
+    ns-run --join "$jprog" -- /bin/sh -c 'echo $(sed -n "s/^CapEff:\t//p;s/^Seccomp:\t//p" /proc/self/status)'
+testcmd "--join: the exit status" 4 "" ns-run --join "$jprog" -- /bin/sh -c 'exit 4'
+testerr "--join a pid that is not there: 125" 125 "^ns-run: --join 4194000: /proc/4194000/ns/cgroup: No such file" \
+    ns-run --join 4194000 -- /bin/true
+kill $jpid; wait $jpid 2>/dev/null
+
 # --- user namespace -----------------------------------------------------
 U=$TMP/uroot
 mkrootfs "$U"

@@ -79,6 +79,13 @@ testcmd "inspect by short id" 0 '"Running": true' sh -c 'skiff inspect "$1" | gr
 testerr "a second container with the same name: 125" 125 "^skiff: --name web: already in use" \
     skiff run -d --name web busybox true
 ok "logs has httpd's request line" waitfor sh -c 'skiff logs web | grep -q "url:/"'
+testcmd "exec sees the container's files, hostname and environment" 0 "<p>skiff</p> $(echo "$id" | cut -c1-12) /bin" \
+    skiff exec web sh -c 'echo $(cat /www/index.html) $(hostname) ${PATH%%:*}'
+testcmd "exec runs in the container's pid namespace" 0 "httpd" \
+    sh -c 'skiff exec web ps -o comm | grep -x httpd'
+testcmd "exec -e -u" 0 "1 65534" skiff exec -e X=1 -u 65534 web sh -c 'echo $X $(id -u)'
+testcmd "exec: the exit status" 3 "" skiff exec web sh -c 'exit 3'
+testerr "exec into a missing container" 1 "^skiff: no such container: nope$" skiff exec nope true
 testcmd "stop within the timeout" 0 "web" skiff stop -t 5 web
 testcmd "ps -a shows it exited" 0 "Exited" sh -c 'skiff ps -a | awk "NR > 1" | grep -o Exited'
 testerr "rm of a running container needs -f" 1 "is running" \
