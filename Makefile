@@ -5,14 +5,14 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run img-pack dockerfile-parse
+BIN = bin/ns-run bin/img-pack bin/dockerfile-parse
+MAN = man/ns-run.1 man/img-pack.1 man/dockerfile-parse.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o
-LIBHDR = lib/util.h
+	lib/seccomp.o lib/pkbuf.o lib/pkjson.o lib/tarw.o lib/ociw.o lib/dockerfile.o
+LIBHDR = lib/util.h lib/pack.h
 
 all: $(BIN)
 
@@ -37,6 +37,14 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+bin/img-pack: cmd/img-pack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-pack.c lib/libutil.a $(LDFLAGS) -lmd -lz
+
+bin/dockerfile-parse: cmd/dockerfile-parse.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/dockerfile-parse.c lib/libutil.a $(LDFLAGS)
 
 test check: all
 	tests/run
