@@ -74,7 +74,8 @@ main(int argc, char *argv[])
 		case OPT_HELP:
 			if ((h = optspec_help(usage_line, options)) == NULL)
 				die(1, "help:");
-			fputs(h, stdout);
+			else
+				fputs(h, stdout);
 			free(h);
 			return 0;
 		case OPT_VERSION:

@@ -80,7 +80,8 @@ help(const char *line, const struct optspec *spec)
 
 	if (h == NULL)
 		die(1, "help:");
-	fputs(h, stdout);
+	else
+		fputs(h, stdout);
 	free(h);
 	exit(0);
 }
@@ -295,7 +296,7 @@ json_arg(int kind, const char *arg)
 
 	if (v == NULL)
 		die(EXIT_USAGE, "--%s %s: %s", opt_name(kind), arg, why);
-	if (v->type != PJ_NULL && !pj_is_str_array(v))
+	else if (v->type != PJ_NULL && !pj_is_str_array(v))
 		die(EXIT_USAGE, "--%s %s: expected a JSON array of strings or null",
 		    opt_name(kind), arg);
 	return v;

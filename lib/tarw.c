@@ -170,7 +170,7 @@ header(char *h, const struct ent *e, const char *name, const char *link, char ty
 		const char *s = NULL;
 
 		for (i = nl - 1; i > 0; i--)
-			if (name[i] == '/' && i <= 155 && nl - i - 1 <= 100 && nl - i - 1 > 0) {
+			if (i <= 155 && name[i] == '/' && nl - i - 1 <= 100 && nl - i - 1 > 0) {
 				s = name + i;
 				break;
 			}
