@@ -455,6 +455,11 @@ one(struct tw *t, int dfd, const char *name, int depth)
 				rc = whiteout(t, dir, name, e.mtime);
 				goto out;
 			}
+			/* A metacopy file holds no data: the layer would lie. */
+			if (ovl_xattr(fd, "metacopy", val, sizeof(val))) {
+				twfail(t, ENOTSUP, "%s: a metacopy file (mount the overlay with metacopy=off)", e.name);
+				goto out;
+			}
 		}
 		if (st.st_nlink > 1) {
 			for (i = 0; i < t->nhl; i++)
@@ -520,6 +525,10 @@ one(struct tw *t, int dfd, const char *name, int depth)
 			goto out;
 		t->path.s[--t->path.len] = '\0';
 		if (t->o->overlay) {
+			if (ovl_xattr(fd, "redirect", val, sizeof(val))) {
+				twfail(t, ENOTSUP, "%s: a renamed directory (mount the overlay with redirect_dir=off)", e.name);
+				goto out;
+			}
 			ovl_xattr(fd, "opaque", val, sizeof(val));
 			if (strcmp(val, "y") == 0 && whiteout(t, e.name, ".wh..opq", e.mtime) < 0)
 				goto out;

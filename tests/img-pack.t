@@ -49,6 +49,8 @@ long=$(printf 'd%.0s' $(seq 1 60))
 mkdir -p "root/$long/$long"
 echo deep >"root/$long/$long/a-file-with-a-name-long-enough-for-pax"
 ln -s "/$long/$long/a-file-with-a-name-long-enough-for-pax-target-too-long" root/longlink
+one=$(printf 'n%.0s' $(seq 1 150))
+echo one >"root/$one"
 echo big >root/bigid && chown 3000000:3000001 root/bigid
 setfattr -n user.skiff -v packed root/etc/motd 2>/dev/null
 touch -d '2030-01-01' root/etc/motd
@@ -69,6 +71,7 @@ ok "mtimes newer than SOURCE_DATE_EPOCH are clamped" \
 ok "hard links stay hard links" sh -c "echo '$tv' | grep -q 'etc/motd.link link to etc/motd'"
 ok "big ids go into PAX headers" sh -c "echo '$tv' | grep -q '3000000/3000001 .* bigid'"
 ok "long names survive" sh -c "echo '$tv' | grep -q '$long/$long/a-file-with-a-name-long-enough-for-pax\$'"
+ok "a 150-byte name survives" sh -c "echo '$tv' | grep -q ' $one\$'"
 ok "long link targets survive" sh -c "echo '$tv' | grep -q 'longlink -> /$long/$long/a-file-with-a-name-long-enough-for-pax-target-too-long'"
 if getfattr -n user.skiff root/etc/motd >/dev/null 2>&1; then
 	ok "xattrs go into PAX headers" sh -c "zcat L/blobs/sha256/${digest#sha256:} | grep -aq 'SCHILY.xattr.user.skiff=packed'"
@@ -161,6 +164,9 @@ unshare -m sh -c '
 	: >ov/merged/etc/resolv.conf
 	mkdir -p ov/merged/run ov/merged/newdir && echo n >ov/merged/newdir/f
 ' || fail "overlay mount"
+mkdir -p ov2/d && setfattr -n trusted.overlay.redirect -v /x ov2/d
+testerr "overlay: a redirected directory is refused" 1 "ov2: d: a renamed directory \\(mount the overlay with redirect_dir=off\\)" \
+    img-pack layer --overlay-upper L ov2
 out=$(img-pack layer --overlay-upper L upper 2>&1)
 ok "overlay: a missing upper dir is an error" test $? -eq 1
 out=$(img-pack layer --overlay-upper L ov/upper) && eval "$out"
@@ -178,6 +184,14 @@ ok "umoci honours the whiteouts" \
     sh -c 'umoci unpack --image L:deleted ub >/dev/null 2>&1 && test ! -e ub/rootfs/etc/group &&
       test ! -e ub/rootfs/var/cache/old && test -f ub/rootfs/var/cache/new && test -f ub/rootfs/etc/passwd'
 ok "skopeo inspects it" sh -c 'skopeo inspect oci:L:deleted >/dev/null'
+
+# --- concurrent tags all land ---------------------------------------------
+for i in 1 2 3 4 5 6; do
+	img-pack commit --label n=$i --tag "par$i" L >/dev/null &
+done
+wait
+ok "six concurrent commits: six tags in index.json" \
+    test "$(jq '[.manifests[] | select(.annotations["org.opencontainers.image.ref.name"] | startswith("par"))] | length' L/index.json)" = 6
 
 # --- errors leave nothing behind --------------------------------------------
 cp L/index.json index.before
