@@ -62,8 +62,8 @@ main(int argc, char *argv[])
 					break;
 				if (asprintf(&args[nargs], "%s=%s", optarg, v) < 0)
 					die(1, "build args:");
-			} else {
-				args[nargs] = optarg;
+			} else if ((args[nargs] = strdup(optarg)) == NULL) {
+				die(1, "build args:");
 			}
 			nargs++;
 			break;
@@ -123,5 +123,8 @@ main(int argc, char *argv[])
 		die(1, "stdout:");
 	pk_buf_free(&text);
 	pk_buf_free(&plan);
+	while (nargs > 0)
+		free(args[--nargs]);
+	free(args);
 	return 0;
 }

@@ -536,11 +536,11 @@ cmd_commit(int argc, char *argv[])
 				die(1, "--from %s: %s", cc.from, err);
 			xnn(pj_push(layers, layer_desc(omt, d->str, (uint64_t)size)));
 		}
-		pj_free(man);
 		diffs = pj_get_type(pj_get_type(conf, "rootfs", PJ_OBJ), "diff_ids", PJ_ARR);
 		if ((diffs ? diffs->n : 0) != bl->n)
 			die(1, "base image %s: %zu layers but %zu diff_ids", digest, bl->n,
 			    diffs ? diffs->n : 0);
+		pj_free(man);
 		close(bfd);
 	} else {
 		conf = xnn(pj_new(PJ_OBJ, NULL));

@@ -45,6 +45,14 @@ struct pj *pj_arr_at(struct pj *obj, const char *key);
 int pj_write(struct pk_buf *b, const struct pj *v);
 int pj_is_str_array(const struct pj *v);
 
+/* pgz.c: a gzip stream deflated on every core, deterministically. */
+struct pgz;
+struct pgz *pgz_new(int fd, int level);
+int pgz_write(struct pgz *z, const void *p, size_t n);
+int pgz_finish(struct pgz *z, char digest[72], uint64_t *size);
+int pgz_error(const struct pgz *z);
+void pgz_free(struct pgz *z);
+
 /* tarw.c: a directory tree as a deterministic tar stream, compressed. */
 #define PK_DIGEST_LEN 72	/* "sha256:" + 64 hex + NUL */
 #define PK_MT_TAR_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"

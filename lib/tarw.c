@@ -33,15 +33,13 @@ struct hl {
 struct tw {
 	const struct pk_layer_opts *o;
 	int outfd;
-	z_stream z;
-	SHA2_CTX raw, comp;
-	uint64_t compsize;
+	struct pgz *gz;
+	SHA2_CTX raw;
 	struct hl *hl;
 	size_t nhl, caphl;
 	struct pk_buf path;
 	char *err;
 	size_t errlen;
-	unsigned char out[1 << 16];
 	unsigned char io[1 << 16];
 };
 
@@ -60,49 +58,12 @@ twfail(struct tw *t, int err, const char *fmt, ...)
 }
 
 static int
-flushout(struct tw *t, size_t n)
-{
-	size_t off = 0;
-
-	SHA256Update(&t->comp, t->out, n);
-	t->compsize += n;
-	while (off < n) {
-		ssize_t w = write(t->outfd, t->out + off, n - off);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return twfail(t, errno, "write layer: %s", strerror(errno));
-		}
-		off += (size_t)w;
-	}
-	return 0;
-}
-
-static int
-deflate_some(struct tw *t, int flush)
-{
-	int rc;
-
-	do {
-		t->z.next_out = t->out;
-		t->z.avail_out = sizeof(t->out);
-		rc = deflate(&t->z, flush);
-		if (rc == Z_STREAM_ERROR)
-			return twfail(t, EIO, "deflate failed");
-		if (flushout(t, sizeof(t->out) - t->z.avail_out) < 0)
-			return -1;
-	} while (t->z.avail_out == 0 || (flush == Z_FINISH && rc != Z_STREAM_END));
-	return 0;
-}
-
-static int
 emit(struct tw *t, const void *p, size_t n)
 {
 	SHA256Update(&t->raw, p, n);
-	t->z.next_in = (unsigned char *)(uintptr_t)p;
-	t->z.avail_in = (uInt)n;
-	return deflate_some(t, Z_NO_FLUSH);
+	if (pgz_write(t->gz, p, n) < 0)
+		return twfail(t, pgz_error(t->gz), "write layer: %s", strerror(pgz_error(t->gz)));
+	return 0;
 }
 
 static int
@@ -611,7 +572,8 @@ walk(struct tw *t, int dfd, int depth)
 	}
 	closedir(d);
 	d = NULL;
-	qsort(names, n, sizeof(*names), cmpstr);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), cmpstr);
 	for (i = 0; i < n; i++)
 		if (one(t, dfd, names[i], depth) < 0)
 			goto out;
@@ -668,27 +630,23 @@ pk_write_layer(int srcfd, int outfd, const struct pk_layer_opts *o,
 	t->err = err;
 	t->errlen = errlen;
 	SHA256Init(&t->raw);
-	SHA256Init(&t->comp);
-	/* windowBits 31: a gzip wrapper; zlib writes mtime 0 and OS "unix",
-	 * so the same tar always gives the same bytes. */
-	if (deflateInit2(&t->z, o->level ? o->level : Z_DEFAULT_COMPRESSION,
-	    Z_DEFLATED, 31, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+	/* The gzip header holds no time and OS "unix", so the same tar
+	 * always gives the same bytes. */
+	if ((t->gz = pgz_new(outfd, o->level)) == NULL) {
 		free(t);
-		errno = ENOMEM;
 		return -1;
 	}
 	if (walk(t, srcfd, 0) < 0 || emit(t, zero, sizeof(zero)) < 0)
 		goto out;
-	t->z.avail_in = 0;
-	if (deflate_some(t, Z_FINISH) < 0)
+	if (pgz_finish(t->gz, out->digest, &out->size) < 0) {
+		twfail(t, pgz_error(t->gz), "write layer: %s", strerror(pgz_error(t->gz)));
 		goto out;
+	}
 	hexdigest(&t->raw, out->diff_id);
-	hexdigest(&t->comp, out->digest);
-	out->size = t->compsize;
 	out->media_type = PK_MT_TAR_GZIP;
 	rc = 0;
 out:
-	deflateEnd(&t->z);
+	pgz_free(t->gz);
 	for (i = 0; i < t->nhl; i++)
 		free(t->hl[i].path);
 	free(t->hl);

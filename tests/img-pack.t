@@ -81,6 +81,11 @@ fi
 ok "entries are sorted, with no ./ or / prefix" \
     sh -c "echo '$tv' | awk '{print \$6}' | head -3 | tr '\n' ' ' | grep -q '^bigid bin/ bin/\\[ '"
 
+mkdir -p emptydir
+out=$(img-pack layer L emptydir) && eval "$out"
+ok "an empty dir is a valid, empty layer" \
+    sh -c "gzip -t L/blobs/sha256/${digest#sha256:} && test \$(zcat L/blobs/sha256/${digest#sha256:} | wc -c) = 1024"
+eval "$(img-pack layer L root)"
 testcmd "commit with no tag prints digests" 0 "" sh -c \
     "img-pack commit --layer $digest L | grep -c '^manifest=sha256:' | grep -q 1"
 out=$(img-pack commit --env PATH=/bin:/sbin --env HOME=/root --cmd '["/bin/sh"]' \
