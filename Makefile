@@ -11,7 +11,7 @@ MAN = man/ns-run.1 man/img-pack.1 man/dockerfile-parse.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o lib/pkbuf.o lib/pkjson.o lib/pgz.o lib/tarw.o lib/ociw.o lib/dockerfile.o
+	lib/seccomp.o lib/pkbuf.o lib/pkjson.o lib/pgz.o lib/zstdw.o lib/tarw.o lib/ociw.o lib/dockerfile.o
 LIBHDR = lib/util.h lib/pack.h
 
 all: $(BIN)
@@ -40,7 +40,7 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 
 bin/img-pack: cmd/img-pack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-pack.c lib/libutil.a $(LDFLAGS) -lmd -lz -lpthread
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-pack.c lib/libutil.a $(LDFLAGS) -lmd -lz -lzstd -lpthread
 
 bin/dockerfile-parse: cmd/dockerfile-parse.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin

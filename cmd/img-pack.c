@@ -32,9 +32,9 @@ static const struct optspec no_options[] = {
 
 enum { O_LEVEL = 0x100, O_OVERLAY, O_ZSTD };
 static const struct optspec layer_options[] = {
-	{ "level", required_argument, O_LEVEL, "N", "gzip level, 1 (fast) to 9 (small); default 6" },
+	{ "level", required_argument, O_LEVEL, "N", "gzip level 1 (fast) to 9 (small), default 6; zstd 1 to 19, default 3" },
 	{ "overlay-upper", no_argument, O_OVERLAY, NULL, "DIR is an overlay upper dir: whiteouts become .wh. entries" },
-	{ "zstd", no_argument, O_ZSTD, NULL, "compress with zstd instead of gzip" },
+	{ "zstd", no_argument, O_ZSTD, NULL, "compress with zstd instead of gzip (tar+zstd media type)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -161,8 +161,8 @@ layer_opt(int c, const char *arg)
 
 	switch (c) {
 	case O_LEVEL:
-		if (parse_num(arg, 1, 9, &v) < 0) {
-			warn("--level %s: expected 1 to 9", arg);
+		if (parse_num(arg, 1, 19, &v) < 0) {
+			warn("--level %s: expected 1 to 9 (19 with --zstd)", arg);
 			usage(usage_layer);
 		}
 		lopts.level = (int)v;
@@ -192,6 +192,10 @@ cmd_layer(int argc, char *argv[])
 	lopts.epoch = source_date_epoch();
 	if (lopts.zstd && !pk_zstd_available())
 		die(1, "--zstd: this build has no zstd support");
+	if (!lopts.zstd && lopts.level > 9) {
+		warn("--level %d: expected 1 to 9 (19 with --zstd)", lopts.level);
+		usage(usage_layer);
+	}
 	if ((lfd = pk_layout_open(layout, err, sizeof(err))) < 0)
 		die(1, "%s", err);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)

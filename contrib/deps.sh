@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
-# deps.sh: build zlib, libmd, libbsd, libseccomp (and later libs) from
+# deps.sh: build zlib, libmd, libbsd, libseccomp, libzstd (and later libs) from
 # Debian's own source packages with musl-gcc into a private prefix.
 #
 # Debian ships these libraries only as glibc builds with fortify, whose
@@ -13,7 +13,7 @@ set -eu
 
 P=${1:?usage: deps.sh PREFIX [LIB...]}
 shift
-[ $# -gt 0 ] || set -- zlib libmd libbsd libseccomp
+[ $# -gt 0 ] || set -- zlib libmd libbsd libseccomp libzstd
 mkdir -p "$P"
 P=$(cd "$P" && pwd)
 SRC=$P/src

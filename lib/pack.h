@@ -53,6 +53,16 @@ int pgz_finish(struct pgz *z, char digest[72], uint64_t *size);
 int pgz_error(const struct pgz *z);
 void pgz_free(struct pgz *z);
 
+/* zstdw.c: the same for zstd, where the build has libzstd. */
+struct zw;
+int pk_zstd_available(void);
+struct zw *zw_new(int fd, int level);
+int zw_write(struct zw *z, const void *p, size_t n);
+int zw_finish(struct zw *z, char digest[72], uint64_t *size);
+int zw_error(const struct zw *z);
+void zw_free(struct zw *z);
+int zw_diff_id(int fd, char diff_id[72], char *err, size_t errlen);
+
 /* tarw.c: a directory tree as a deterministic tar stream, compressed. */
 #define PK_DIGEST_LEN 72	/* "sha256:" + 64 hex + NUL */
 #define PK_MT_TAR_GZIP "application/vnd.oci.image.layer.v1.tar+gzip"
@@ -70,7 +80,6 @@ struct pk_layer {
 	uint64_t size;
 	const char *media_type;
 };
-int pk_zstd_available(void);
 int pk_write_layer(int srcfd, int outfd, const struct pk_layer_opts *o,
     struct pk_layer *out, char *err, size_t errlen);
 int pk_diff_id(int blobfd, char diff_id[PK_DIGEST_LEN], char *err, size_t errlen);

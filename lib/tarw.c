@@ -34,6 +34,7 @@ struct tw {
 	const struct pk_layer_opts *o;
 	int outfd;
 	struct pgz *gz;
+	struct zw *zw;
 	SHA2_CTX raw;
 	struct hl *hl;
 	size_t nhl, caphl;
@@ -61,8 +62,11 @@ static int
 emit(struct tw *t, const void *p, size_t n)
 {
 	SHA256Update(&t->raw, p, n);
-	if (pgz_write(t->gz, p, n) < 0)
-		return twfail(t, pgz_error(t->gz), "write layer: %s", strerror(pgz_error(t->gz)));
+	if (t->zw != NULL ? zw_write(t->zw, p, n) < 0 : pgz_write(t->gz, p, n) < 0) {
+		int e = t->zw != NULL ? zw_error(t->zw) : pgz_error(t->gz);
+
+		return twfail(t, e, "write layer: %s", strerror(e));
+	}
 	return 0;
 }
 
@@ -599,12 +603,6 @@ hexdigest(SHA2_CTX *c, char out[PK_DIGEST_LEN])
 	snprintf(out, PK_DIGEST_LEN, "sha256:%s", hex);
 }
 
-int
-pk_zstd_available(void)
-{
-	return 0;
-}
-
 /* The tree at srcfd as a layer blob written to outfd. */
 int
 pk_write_layer(int srcfd, int outfd, const struct pk_layer_opts *o,
@@ -617,12 +615,6 @@ pk_write_layer(int srcfd, int outfd, const struct pk_layer_opts *o,
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if (o->zstd) {
-		if (errlen > 0)
-			snprintf(err, errlen, "zstd: not built into this binary");
-		errno = ENOTSUP;
-		return -1;
-	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return -1;
 	t->o = o;
@@ -632,21 +624,28 @@ pk_write_layer(int srcfd, int outfd, const struct pk_layer_opts *o,
 	SHA256Init(&t->raw);
 	/* The gzip header holds no time and OS "unix", so the same tar
 	 * always gives the same bytes. */
-	if ((t->gz = pgz_new(outfd, o->level)) == NULL) {
+	if (o->zstd ? (t->zw = zw_new(outfd, o->level)) == NULL :
+	    (t->gz = pgz_new(outfd, o->level)) == NULL) {
+		if (errlen > 0)
+			snprintf(err, errlen, "%s: %s", o->zstd ? "zstd" : "gzip", strerror(errno));
 		free(t);
 		return -1;
 	}
 	if (walk(t, srcfd, 0) < 0 || emit(t, zero, sizeof(zero)) < 0)
 		goto out;
-	if (pgz_finish(t->gz, out->digest, &out->size) < 0) {
-		twfail(t, pgz_error(t->gz), "write layer: %s", strerror(pgz_error(t->gz)));
+	if (t->zw != NULL ? zw_finish(t->zw, out->digest, &out->size) < 0 :
+	    pgz_finish(t->gz, out->digest, &out->size) < 0) {
+		int e = t->zw != NULL ? zw_error(t->zw) : pgz_error(t->gz);
+
+		twfail(t, e, "write layer: %s", strerror(e));
 		goto out;
 	}
 	hexdigest(&t->raw, out->diff_id);
-	out->media_type = PK_MT_TAR_GZIP;
+	out->media_type = o->zstd ? PK_MT_TAR_ZSTD : PK_MT_TAR_GZIP;
 	rc = 0;
 out:
 	pgz_free(t->gz);
+	zw_free(t->zw);
 	for (i = 0; i < t->nhl; i++)
 		free(t->hl[i].path);
 	free(t->hl);
@@ -676,9 +675,11 @@ pk_diff_id(int blobfd, char diff_id[PK_DIGEST_LEN], char *err, size_t errlen)
 			if (!gz && n >= 4 && in[0] == 0x28 && in[1] == 0xb5 &&
 			    in[2] == 0x2f && in[3] == 0xfd) {
 				inflateEnd(&z);
-				snprintf(err, errlen, "zstd layers need --layer DIGEST,DIFF_ID");
-				errno = ENOTSUP;
-				return -1;
+				if (lseek(blobfd, 0, SEEK_SET) < 0) {
+					snprintf(err, errlen, "seek: %s", strerror(errno));
+					return -1;
+				}
+				return zw_diff_id(blobfd, diff_id, err, errlen);
 			}
 		}
 		if (!gz) {
