@@ -85,6 +85,15 @@ out=$(img-pack layer L emptydir) && eval "$out"
 ok "an empty dir is a valid, empty layer" \
     sh -c "gzip -t L/blobs/sha256/${digest#sha256:} && test \$(zcat L/blobs/sha256/${digest#sha256:} | wc -c) = 1024"
 eval "$(img-pack layer L root)"
+mkdir -p special/dev
+mknod special/dev/null c 1 3 && mknod special/dev/loop9 b 7 9 && mkfifo special/fifo
+python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' special/sock 2>/dev/null
+out=$(img-pack layer L special) && eval "$out"
+sv=$(tar -tvzf "L/blobs/sha256/${digest#sha256:}")
+ok "devices and fifos are kept, sockets left out" \
+    sh -c "echo '$sv' | grep -q '^crw-.* 1,3 .* dev/null\$' && echo '$sv' | grep -q '^brw-.* 7,9 .* dev/loop9\$' &&
+      echo '$sv' | grep -q '^prw-.* fifo\$' && ! echo '$sv' | grep -q sock"
+eval "$(img-pack layer L root)"
 testcmd "commit with no tag prints digests" 0 "" sh -c \
     "img-pack commit --layer $digest L | grep -c '^manifest=sha256:' | grep -q 1"
 out=$(img-pack commit --env PATH=/bin:/sbin --env HOME=/root --cmd '["/bin/sh"]' \

@@ -19,10 +19,11 @@ SOURCE_DATE_EPOCH=1700000000
 export SOURCE_DATE_EPOCH
 img-pack init "$w/L0" >/dev/null
 img-pack commit --tag base "$w/L0" >/dev/null
-echo "tree: $(du -sh "$tree" | cut -f1), $(find "$tree" | wc -l) entries"
+echo "tree: $(du -sh "$tree" | cut -f1), $(find "$tree" | wc -l) entries; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 hyperfine --runs 3 --warmup 1 --export-json "$w/h.json" \
     --prepare "rm -rf $w/L; cp -a $w/L0 $w/L" \
     -n img-pack "img-pack layer $w/L $tree" \
+    -n img-pack-zstd "img-pack layer --zstd $w/L $tree" \
     -n tar+gzip "tar -C $tree --sort=name --numeric-owner --owner=0 --group=0 --mtime=@$SOURCE_DATE_EPOCH --clamp-mtime --format=pax -cf - . | gzip -6 >$w/t.tgz" \
     -n umoci-insert "umoci insert --image $w/L:base $tree / " \
     2>&1 | grep -v '^ *$'
