@@ -145,6 +145,8 @@ ok "zstd: commit reads the diff_id out of the blob" \
 img-pack init L2 >/dev/null
 out=$(img-pack layer L2 root2) && eval "$out"
 ok "same tree, other inodes and newer mtimes: same layer digest" test "$digest" = "$base_digest"
+out=$(taskset -c 0 img-pack layer L2 root2) && eval "$out"
+ok "one core or many: the same gzip bytes" test "$digest" = "$base_digest"
 out=$(img-pack commit --env PATH=/bin:/sbin --env HOME=/root --cmd '["/bin/sh"]' \
     --created-by 'COPY rootfs /' --layer "$digest,$diff_id" \
     --history 'ENV PATH=/bin:/sbin' --workdir /root --user 0:0 --expose 80 \

@@ -28,4 +28,4 @@ hyperfine --runs 3 --warmup 1 --export-json "$w/h.json" \
     -n umoci-insert "umoci insert --image $w/L:base $tree / " \
     2>&1 | grep -v '^ *$'
 jq -r '.results as $r | ($r[] | select(.command=="img-pack") | .median) as $m |
-    $r[] | "\(.command): median \(.median * 1000 | floor) ms, img-pack/this = \($m / .median * 100 | floor / 100)"' "$w/h.json"
+    $r[] | "\(.command): median \(.median * 1000 | floor) ms wall, \(.user * 1000 | floor) ms user CPU, img-pack/this = \($m / .median * 100 | floor / 100)"' "$w/h.json"
