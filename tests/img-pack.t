@@ -176,6 +176,7 @@ ok "child: two diff_ids, three history entries" \
 ok "umoci unpacks the child with both layers" \
     sh -c 'umoci unpack --image L2:child cb >/dev/null 2>&1 && test "$(cat cb/rootfs/opt/file)" = added && test -x cb/rootfs/bin/busybox'
 
+testcmd "the child image runs under ns-run" 0 "added" ns-run --rootfs cb/rootfs -- /bin/cat /opt/file
 out=$(img-pack commit --from L2 --from-ref child --label again=1 --tag child L2) || fail "retag"
 ok "tagging again replaces the old entry" \
     sh -c "test \$(jq '[.manifests[] | select(.annotations[\"org.opencontainers.image.ref.name\"]==\"child\")] | length' L2/index.json) = 1"
