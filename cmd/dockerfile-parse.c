@@ -14,11 +14,12 @@
 #define MAXFILE (16 << 20)
 
 static const char usage_line[] =
-    "dockerfile-parse [--build-arg K[=V]] [--target STAGE] [FILE]";
+    "dockerfile-parse [--build-arg K[=V]] [--image-env IMAGE=K=V] [--target STAGE] [FILE]";
 
-enum { O_BUILDARG = 0x100, O_TARGET };
+enum { O_BUILDARG = 0x100, O_IMAGEENV, O_TARGET };
 static const struct optspec options[] = {
 	{ "build-arg", required_argument, O_BUILDARG, "K[=V]", "a build argument (K alone: from the environment)" },
+	{ "image-env", required_argument, O_IMAGEENV, "IMAGE=K=V", "an ENV of base image IMAGE (as FROM names it after substitution)" },
 	{ "target", required_argument, O_TARGET, "STAGE", "end the plan with this stage" },
 	{ NULL, 0, 0, NULL, NULL },
 };
@@ -35,9 +36,9 @@ main(int argc, char *argv[])
 {
 	struct df_opts o = { 0 };
 	struct pk_buf text = { 0 }, plan = { 0 };
-	char **args = NULL, buf[65536], err[512], *h;
+	char **args = NULL, **ienv = NULL, buf[65536], err[512], *h;
 	const char *file = "-", *name;
-	size_t nargs = 0;
+	size_t nargs = 0, nienv = 0;
 	ssize_t n;
 	int c, fd;
 
@@ -68,6 +69,20 @@ main(int argc, char *argv[])
 			nargs++;
 			break;
 		}
+		case O_IMAGEENV: {
+			char **p = realloc(ienv, (nienv + 1) * sizeof(*p));
+			const char *eq = strchr(optarg, '=');
+
+			if (p == NULL)
+				die(1, "image env:");
+			ienv = p;
+			if (eq == NULL || eq == optarg || eq[1] == '=' || strchr(eq + 1, '=') == NULL) {
+				warn("--image-env %s: expected IMAGE=K=V", optarg);
+				usage();
+			}
+			ienv[nienv++] = optarg;
+			break;
+		}
 		case O_TARGET:
 			o.target = optarg;
 			break;
@@ -95,6 +110,8 @@ main(int argc, char *argv[])
 		file = argv[optind];
 	o.args = args;
 	o.nargs = nargs;
+	o.image_env = ienv;
+	o.nimage_env = nienv;
 	if (strcmp(file, "-") == 0) {
 		fd = STDIN_FILENO;
 		name = "Dockerfile";
@@ -126,5 +143,6 @@ main(int argc, char *argv[])
 	while (nargs > 0)
 		free(args[--nargs]);
 	free(args);
+	free(ienv);
 	return 0;
 }

@@ -654,11 +654,35 @@ do_from(struct df *d, char *rest)
 			dferr(d, "FROM: stage name %s used twice", s->name);
 			goto out;
 		}
-	/* A stage built on an earlier stage starts with its ENV. */
+	/* A stage built on an earlier stage starts with its ENV; one built on
+	 * an image, with the image's ENV when the caller knows it. */
 	for (i = 0; i + 1 < d->nst; i++)
-		if (*d->st[i].name && strcasecmp(d->st[i].name, w.w[0]) == 0 &&
-		    vars_copy(d, &s->env, &d->st[i].env) < 0)
+		if (*d->st[i].name && strcasecmp(d->st[i].name, w.w[0]) == 0)
+			break;
+	if (i + 1 < d->nst) {
+		if (vars_copy(d, &s->env, &d->st[i].env) < 0)
 			goto out;
+	} else {
+		size_t il = strlen(w.w[0]);
+
+		for (i = 0; i < d->o->nimage_env; i++) {
+			const char *e = d->o->image_env[i], *eq;
+			char *k;
+
+			if (strncmp(e, w.w[0], il) != 0 || e[il] != '=' ||
+			    (eq = strchr(e + il + 1, '=')) == NULL)
+				continue;
+			if ((k = strndup(e + il + 1, (size_t)(eq - e - il - 1))) == NULL) {
+				nomem(d);
+				goto out;
+			}
+			rc = vars_set(d, &s->env, k, eq + 1);
+			free(k);
+			if (rc < 0)
+				goto out;
+			rc = -1;
+		}
+	}
 	if (d->o->target && *s->name && strcmp(s->name, d->o->target) == 0)
 		d->target_found = 1;
 	d->env = &s->env;

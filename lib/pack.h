@@ -116,6 +116,8 @@ struct df_opts {
 	char *const *args;
 	size_t nargs;
 	const char *target;
+	char *const *image_env;	/* "IMAGE=K=V": a base image's own ENV */
+	size_t nimage_env;
 };
 int df_parse(const char *text, size_t len, const struct df_opts *o,
     struct pk_buf *plan, char *err, size_t errlen);

@@ -133,6 +133,18 @@ FROM two AS three
 RUN never
 EOF
 
+parse "--image-env: a base image's ENV, for that image only" "1 FROM -- 'img:1'
+2 WORKDIR -- '/home/u'
+3 FROM -- 'other'
+4 WORKDIR -- '/x'" --image-env img:1=HOME=/home/u --image-env img:1=A=b=c <<'EOF'
+FROM img:1
+WORKDIR $HOME
+FROM other
+WORKDIR /x$HOME
+EOF
+ok "--image-env needs IMAGE=K=V" \
+    sh -c 'dockerfile-parse --image-env img=K Dockerfile 2>err; test $? = 2 && head -1 err | grep -q "expected IMAGE=K=V"'
+
 parse "quotes and escapes as Docker reads them" "1 FROM -- 'a'
 2 ENV -- 'A=x y' 'B=\$A' 'C=a\"b' 'D=\\q'
 3 COPY -- '\$HOME' 'x y' '/' '/dst'" <<'EOF'
