@@ -204,8 +204,8 @@ words_add(struct df *d, struct words *w, const char *s)
  * The shell-like lexer Docker applies to instruction arguments: quotes,
  * the escape character, and (when subst) $VAR, ${VAR}, ${VAR:-x},
  * ${VAR:+x}, ${VAR-x}, ${VAR+x}, ${VAR:?x}, ${VAR?x}. With split, unquoted
- * blanks (also in unquoted expansions) separate words; else the result is
- * one word. term '}' stops at an unquoted, unescaped '}'.
+ * blanks of the text (never those of an expanded value) separate words;
+ * else the result is one word. term '}' stops at an unquoted, unescaped '}'.
  */
 struct lx {
 	struct df *d;
@@ -325,11 +325,12 @@ dollar(struct lx *L, const char **pp, const char *end, int quoted)
 		val = lookup(L->d, name);
 	}
 emit:
-	/* An empty unquoted expansion makes no word; "" does. */
+	/* Docker expands each word on its own (ProcessWord): a value with
+	 * blanks stays one word. An empty unquoted expansion makes no word. */
 	if (quoted)
 		L->inword = 1;
 	for (; val != NULL && *val; val++)
-		if (lx_char(L, *val, quoted) < 0)
+		if (lx_char(L, *val, 1) < 0)
 			goto out;
 	rc = 0;
 out:

@@ -153,14 +153,18 @@ ENV A="x y" B='$A' C="a\"b" D="\q"
 COPY \$HOME x\ y / /dst
 EOF
 
-parse "an unquoted expansion splits, a quoted one does not" "1 FROM -- 'a'
+parse "an expanded value is never split (Docker's ProcessWord)" "1 FROM -- 'a'
 2 ENV -- 'F=f1 f2'
-3 COPY -- 'f1' 'f2' '/d/'
-4 COPY -- 'f1 f2' '/d/'" <<'EOF'
+3 COPY -- 'f1 f2' '/d/'
+4 COPY -- 'f1 f2' '/d/'
+5 ENV -- 'G=f1 f2'
+6 LABEL -- 'l=f1 f2' 'm=set'" <<'EOF'
 FROM a
 ENV F="f1 f2"
 COPY $F /d/
 COPY "$F" /d/
+ENV G=$F
+LABEL l=${F:+$F} m=${F:+set}
 EOF
 
 parse "invalid JSON falls back to the shell form" "1 FROM -- 'a'
