@@ -200,6 +200,46 @@ EOF
 printf '%s\n' "$6" >got
 ok "eval gives the words back" cmp -s want got
 
+# The peer's reading of the same ENV and LABEL lines (buildah 1.28 lacks
+# ${V-x} and ${V+x}, so those stay out of this file).
+if command -v buildah >/dev/null && command -v jq >/dev/null && [ "$(id -u)" = 0 ]; then
+	mkdir -p peer
+	cat >peer/Dockerfile <<'EOF'
+ARG G=glob
+FROM scratch
+ARG G
+ENV A=1 B="two words"
+ENV C=$A D=${B:+set} E=${NOPE:-def} F='$A' G2="${G}" H=$B
+ENV OLD form  value   here
+LABEL l1=$A l2="${B}" l3=a\ b l4="x\"y" l5=${A:+${B}} l6=\$A l8="a\qb"
+LABEL l9=$C l10=$D l11=$E l12=$F l13=$G2 l14="$OLD" "l 15"=${B:-x}
+EOF
+	b="buildah --root $TMP/peer/root --runroot $TMP/peer/run --storage-driver vfs"
+	if $b bud --isolation chroot -t peer -f peer/Dockerfile peer >peer/log 2>&1 &&
+	    $b inspect --type image peer >peer/inspect.json 2>>peer/log; then
+		jq -r '.OCIv1.config.Env[] | select(startswith("PATH=") | not)' peer/inspect.json >peer/want
+		jq -r '.OCIv1.config.Labels | to_entries[] | select(.key != "io.buildah.version") |
+		    "\(.key)=\(.value)"' peer/inspect.json | sort >>peer/want
+		dockerfile-parse peer/Dockerfile >peer/plan
+		: >peer/env; : >peer/labels
+		while IFS= read -r line; do
+			eval "set -- $line"
+			case $2 in
+			ENV) shift 3; printf '%s\n' "$@" >>peer/env ;;
+			LABEL) shift 3; printf '%s\n' "$@" >>peer/labels ;;
+			esac
+		done <peer/plan
+		sort peer/labels >>peer/env
+		ok "ENV and LABEL read as buildah reads them" sh -c "test \$(wc -l <peer/want) -eq 23 && cmp -s peer/want peer/env"
+	else
+		skip "buildah bud failed here: $(tail -1 peer/log)"
+	fi
+	$b rmi -a >/dev/null 2>&1
+	rm -rf peer 2>/dev/null
+else
+	skip "buildah (the peer) is not installed"
+fi
+
 bad "unknown instruction, with its line" "Dockerfile:3: unknown instruction: COPPY" <<'EOF'
 FROM a
 
