@@ -215,6 +215,14 @@ ok "umoci honours the whiteouts" \
     sh -c 'umoci unpack --image L:deleted ub >/dev/null 2>&1 && test ! -e ub/rootfs/etc/group &&
       test ! -e ub/rootfs/var/cache/old && test -f ub/rootfs/var/cache/new && test -f ub/rootfs/etc/passwd'
 ok "skopeo inspects it" sh -c 'skopeo inspect oci:L:deleted >/dev/null'
+if command -v img-unpack >/dev/null; then
+	img-unpack -o iu L:deleted >/dev/null 2>&1
+	listing iu >iu.txt 2>&1
+	listing ub/rootfs >ub.txt
+	ok "img-unpack gives the same rootfs as umoci" cmp -s iu.txt ub.txt
+else
+	skip "img-unpack is not built on this branch"
+fi
 
 # --- concurrent tags all land ---------------------------------------------
 for i in 1 2 3 4 5 6; do
