@@ -8,6 +8,8 @@ include config.mk
 # One name a line, sorted: several people add commands at once.
 CMDS = \
 	cg-limit \
+	dockerfile-parse \
+	img-pack \
 	img-unpack \
 	ns-run \
 	ns-runc \
@@ -17,6 +19,8 @@ CMDS = \
 	yaml-flat
 BIN = \
 	bin/cg-limit \
+	bin/dockerfile-parse \
+	bin/img-pack \
 	bin/img-unpack \
 	bin/ns-run \
 	bin/ns-runc \
@@ -26,6 +30,8 @@ BIN = \
 	bin/yaml-flat
 MAN = \
 	man/cg-limit.1 \
+	man/dockerfile-parse.1 \
+	man/img-pack.1 \
 	man/img-unpack.1 \
 	man/ns-run.1 \
 	man/ns-runc.1 \
@@ -51,6 +57,7 @@ LIBOBJ = \
 	lib/dnsfwd.o \
 	lib/dnspkt.o \
 	lib/dnszone.o \
+	lib/dockerfile.o \
 	lib/err.o \
 	lib/exec.o \
 	lib/fd.o \
@@ -64,15 +71,21 @@ LIBOBJ = \
 	lib/ociproc.o \
 	lib/ocispec.o \
 	lib/ocistate.o \
+	lib/ociw.o \
 	lib/opt.o \
 	lib/passwd.o \
 	lib/path.o \
+	lib/pgz.o \
+	lib/pkbuf.o \
+	lib/pkjson.o \
 	lib/rootfs.o \
 	lib/seccomp.o \
 	lib/sha256.o \
 	lib/tar.o \
+	lib/tarw.o \
 	lib/unpack.o \
-	lib/yamlflat.o
+	lib/yamlflat.o \
+	lib/zstdw.o
 LIBHDR = \
 	lib/cgroup.h \
 	lib/jsonr.h \
@@ -80,6 +93,7 @@ LIBHDR = \
 	lib/ociproc.h \
 	lib/ocispec.h \
 	lib/ocistate.h \
+	lib/pack.h \
 	lib/rootfs.h \
 	lib/util.h \
 	lib/yamlflat.h
@@ -178,6 +192,14 @@ bin/svc-dns: cmd/svc-dns.c lib/libutil.a $(LIBHDR) lib/dns.h $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/svc-dns.c lib/libutil.a $(LDFLAGS)
 
+
+bin/img-pack: cmd/img-pack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/img-pack.c lib/libutil.a $(LDFLAGS) -lmd -lz -lzstd -lpthread
+
+bin/dockerfile-parse: cmd/dockerfile-parse.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/dockerfile-parse.c lib/libutil.a $(LDFLAGS)
 
 test check: all $(TESTBIN)
 	tests/run
