@@ -965,6 +965,9 @@ main(int argc, char *argv[])
 		die(EXIT_SETUP, "rootfs %s:", conf.rootfs);
 	if (!S_ISDIR(st.st_mode))
 		die(EXIT_SETUP, "rootfs %s: not a directory", conf.rootfs);
+	/* Absolute from here on: PID 1 leaves the caller's directory. */
+	if ((conf.rootfs = realpath(conf.rootfs, NULL)) == NULL)
+		die(EXIT_SETUP, "rootfs:");
 	if (strcmp(conf.seccomp, "default") != 0 && strcmp(conf.seccomp, "unconfined") != 0 &&
 	    (filter = seccomp_parse_file(conf.seccomp, err, sizeof(err))) == NULL)
 		die(EXIT_SETUP, "seccomp %s: %s", conf.seccomp, err);
