@@ -5,14 +5,14 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run net-bridge
+BIN = bin/ns-run bin/net-bridge
+MAN = man/ns-run.1 man/net-bridge.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o
-LIBHDR = lib/util.h
+	lib/seccomp.o lib/ipam.o lib/netlink.o lib/nft.o
+LIBHDR = lib/util.h lib/ipam.h lib/netlink.h lib/nft.h
 
 all: $(BIN)
 
@@ -37,6 +37,10 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+bin/net-bridge: cmd/net-bridge.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/net-bridge.c lib/libutil.a $(LDFLAGS)
 
 test check: all
 	tests/run

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: ISC */
+/* netlink.c: just enough rtnetlink for net-bridge: one request, one answer. */
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netlink.h"
+
+#ifndef AF_BRIDGE
+#define AF_BRIDGE 7
+#endif
+#ifndef RTEXT_FILTER_SKIP_STATS
+#define RTEXT_FILTER_SKIP_STATS (1 << 3)
+#endif
+
+/* A request under construction; the union keeps it aligned. */
+struct req {
+	union {
+		struct nlmsghdr h;
+		char buf[1024];
+	} u;
+};
+
+static void *
+req_init(struct req *r, int type, int flags, size_t hdrlen)
+{
+	memset(r, 0, sizeof(*r));
+	r->u.h.nlmsg_len = NLMSG_LENGTH(hdrlen);
+	r->u.h.nlmsg_type = (unsigned short)type;
+	r->u.h.nlmsg_flags = (unsigned short)(NLM_F_REQUEST | flags);
+	return NLMSG_DATA(&r->u.h);
+}
+
+/* Append an attribute; returns it (for nesting), or NULL when full. */
+static struct rtattr *
+put(struct req *r, int type, const void *data, size_t len)
+{
+	size_t off = NLMSG_ALIGN(r->u.h.nlmsg_len);
+	struct rtattr *a;
+
+	if (off + RTA_SPACE(len) > sizeof(r->u.buf))
+		return NULL;
+	a = (struct rtattr *)(r->u.buf + off);
+	a->rta_type = (unsigned short)type;
+	a->rta_len = (unsigned short)RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(a), data, len);
+	r->u.h.nlmsg_len = (uint32_t)(off + RTA_SPACE(len));
+	return a;
+}
+
+static int
+put_u32(struct req *r, int type, uint32_t v)
+{
+	return put(r, type, &v, sizeof(v)) ? 0 : -1;
+}
+
+static int
+put_str(struct req *r, int type, const char *s)
+{
+	return put(r, type, s, strlen(s) + 1) ? 0 : -1;
+}
+
+/* Close a nest opened with put(r, type, NULL, 0). */
+static void
+nest_end(struct req *r, struct rtattr *a)
+{
+	a->rta_len = (unsigned short)(r->u.buf + r->u.h.nlmsg_len - (char *)a);
+}
+
+int
+nl_open(struct nl *nl)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+
+	nl->seq = 1;
+	nl->fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (nl->fd < 0)
+		return -1;
+	if (bind(nl->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		close(nl->fd);
+		nl->fd = -1;
+		return -1;
+	}
+	return 0;
+}
+
+void
+nl_close(struct nl *nl)
+{
+	if (nl->fd >= 0)
+		close(nl->fd);
+	nl->fd = -1;
+}
+
+/* Send R and read until its answer: an ack (0) or an error (-1, errno), or,
+ * with REPLY, the first message of type REPLY_TYPE copied there. */
+static int
+talk(struct nl *nl, struct req *r, void *reply, size_t replylen)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[16384];
+	} in;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	uint32_t seq = nl->seq++;
+	ssize_t n;
+
+	r->u.h.nlmsg_seq = seq;
+	if (sendto(nl->fd, r->u.buf, r->u.h.nlmsg_len, 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) < 0)
+		return -1;
+	for (;;) {
+		struct nlmsghdr *h;
+		size_t left;
+
+		n = recv(nl->fd, in.buf, sizeof(in.buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		left = (size_t)n;
+		for (h = &in.h; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+			if (h->nlmsg_seq != seq)
+				continue;
+			if (h->nlmsg_type == NLMSG_ERROR) {
+				struct nlmsgerr *e = NLMSG_DATA(h);
+
+				if (h->nlmsg_len < NLMSG_LENGTH(sizeof(*e))) {
+					errno = EPROTO;
+					return -1;
+				}
+				if (e->error == 0)
+					return 0;
+				errno = -e->error;
+				return -1;
+			}
+			if (reply != NULL) {
+				size_t len = h->nlmsg_len < replylen ? h->nlmsg_len : replylen;
+
+				memcpy(reply, h, len);
+				return 0;
+			}
+		}
+	}
+}
+
+int
+nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
+    char *kind, size_t kindlen)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[4096];
+	} ans;
+	struct req r;
+	struct ifinfomsg *ifi;
+	struct rtattr *a;
+	int len;
+
+	if (strlen(name) >= IFNAMSIZ) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	ifi = req_init(&r, RTM_GETLINK, 0, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	if (put_str(&r, IFLA_IFNAME, name) < 0 ||
+	    put_u32(&r, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0)
+		return -1;
+	memset(&ans, 0, sizeof(ans));
+	if (talk(nl, &r, &ans, sizeof(ans)) < 0)
+		return -1;
+	if (ans.h.nlmsg_type != RTM_NEWLINK ||
+	    ans.h.nlmsg_len > sizeof(ans) ||
+	    ans.h.nlmsg_len < NLMSG_LENGTH(sizeof(*ifi))) {
+		errno = EPROTO;
+		return -1;
+	}
+	ifi = NLMSG_DATA(&ans.h);
+	if (flags != NULL)
+		*flags = ifi->ifi_flags;
+	if (master != NULL)
+		*master = 0;
+	if (kind != NULL && kindlen)
+		kind[0] = '\0';
+	len = (int)(ans.h.nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+	for (a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		if (a->rta_type == IFLA_MASTER && master && RTA_PAYLOAD(a) >= 4)
+			memcpy(master, RTA_DATA(a), 4);
+		if (a->rta_type == IFLA_LINKINFO && kind && kindlen) {
+			struct rtattr *b;
+			int blen = (int)RTA_PAYLOAD(a);
+
+			for (b = RTA_DATA(a); RTA_OK(b, blen); b = RTA_NEXT(b, blen)) {
+				size_t n = RTA_PAYLOAD(b);
+
+				if (b->rta_type != IFLA_INFO_KIND)
+					continue;
+				if (n >= kindlen)
+					n = kindlen - 1;
+				memcpy(kind, RTA_DATA(b), n);
+				kind[n] = '\0';
+			}
+		}
+	}
+	return ifi->ifi_index;
+}
+
+int
+nl_link_up(struct nl *nl, int index)
+{
+	struct req r;
+	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+
+	ifi->ifi_index = index;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_link_del(struct nl *nl, int index)
+{
+	struct req r;
+	struct ifinfomsg *ifi = req_init(&r, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi));
+
+	ifi->ifi_index = index;
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_bridge_add(struct nl *nl, const char *name, unsigned mtu)
+{
+	struct req r;
+	struct rtattr *li;
+	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK,
+	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifi));
+
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	if (put_str(&r, IFLA_IFNAME, name) < 0 ||
+	    (mtu && put_u32(&r, IFLA_MTU, mtu) < 0) ||
+	    (li = put(&r, IFLA_LINKINFO, NULL, 0)) == NULL ||
+	    put_str(&r, IFLA_INFO_KIND, "bridge") < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	nest_end(&r, li);
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_veth_add(struct nl *nl, const char *name, int master, const char *peer,
+    int peer_nsfd, const unsigned char *mac, unsigned mtu)
+{
+	struct req r;
+	struct rtattr *li, *data, *pa;
+	struct ifinfomsg *ifi, pifi = { .ifi_family = AF_UNSPEC };
+
+	ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+	    sizeof(*ifi));
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	if (put_str(&r, IFLA_IFNAME, name) < 0 ||
+	    (master > 0 && put_u32(&r, IFLA_MASTER, (uint32_t)master) < 0) ||
+	    (mtu && put_u32(&r, IFLA_MTU, mtu) < 0) ||
+	    (li = put(&r, IFLA_LINKINFO, NULL, 0)) == NULL ||
+	    put_str(&r, IFLA_INFO_KIND, "veth") < 0 ||
+	    (data = put(&r, IFLA_INFO_DATA, NULL, 0)) == NULL ||
+	    (pa = put(&r, VETH_INFO_PEER, &pifi, sizeof(pifi))) == NULL ||
+	    put_str(&r, IFLA_IFNAME, peer) < 0 ||
+	    (peer_nsfd >= 0 && put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd) < 0) ||
+	    (mtu && put_u32(&r, IFLA_MTU, mtu) < 0) ||
+	    (mac && put(&r, IFLA_ADDRESS, mac, 6) == NULL)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	nest_end(&r, pa);
+	nest_end(&r, data);
+	nest_end(&r, li);
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_brport_hairpin(struct nl *nl, int index, int on)
+{
+	struct req r;
+	struct rtattr *pi;
+	uint8_t v = on ? 1 : 0;
+	struct ifinfomsg *ifi = req_init(&r, RTM_SETLINK, NLM_F_ACK, sizeof(*ifi));
+
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = index;
+	if ((pi = put(&r, IFLA_PROTINFO | NLA_F_NESTED, NULL, 0)) == NULL ||
+	    put(&r, IFLA_BRPORT_MODE, &v, 1) == NULL) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	nest_end(&r, pi);
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix)
+{
+	struct req r;
+	uint32_t brd;
+	struct ifaddrmsg *ifa = req_init(&r, RTM_NEWADDR,
+	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
+
+	ifa->ifa_family = AF_INET;
+	ifa->ifa_prefixlen = (unsigned char)prefix;
+	ifa->ifa_index = (unsigned)index;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	brd = (prefix >= 31 || prefix <= 0) ? 0 : (addr | htonl(0xffffffffu >> prefix));
+	if (put(&r, IFA_LOCAL, &addr, 4) == NULL ||
+	    put(&r, IFA_ADDRESS, &addr, 4) == NULL ||
+	    (brd && put(&r, IFA_BROADCAST, &brd, 4) == NULL)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_route_default(struct nl *nl, int index, uint32_t gw)
+{
+	struct req r;
+	struct rtmsg *rt = req_init(&r, RTM_NEWROUTE,
+	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
+
+	rt->rtm_family = AF_INET;
+	rt->rtm_dst_len = 0;
+	rt->rtm_table = RT_TABLE_MAIN;
+	rt->rtm_protocol = RTPROT_BOOT;
+	rt->rtm_scope = RT_SCOPE_UNIVERSE;
+	rt->rtm_type = RTN_UNICAST;
+	if (put(&r, RTA_GATEWAY, &gw, 4) == NULL ||
+	    put_u32(&r, RTA_OIF, (uint32_t)index) < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return talk(nl, &r, NULL, 0);
+}

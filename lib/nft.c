@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: ISC */
+/* nft.c: NAT, published ports and network isolation through nft(8).
+ *
+ * Everything lives in the table "ip skiff". Per-network and per-port state is
+ * kept as set and map elements, not as rules, so that removing a network or a
+ * port is deleting an element by its key: no rule handles to look up.
+ *   bridges   every skiff bridge (ifname)
+ *   nets      subnets that get outbound masquerade (not --internal)
+ *   allnets   every skiff subnet
+ *   fwd_out   iifname -> jump fwd-NAME: isolation of a network's traffic
+ *   fwd_in    oifname -> jump fin-NAME: an --internal network's ingress
+ *   tcp_any, udp_any    HOSTPORT -> IP . PORT  (published on all addresses)
+ *   tcp_ip, udp_ip      HOSTIP . HOSTPORT -> IP . PORT
+ */
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nft.h"
+
+static int
+parse_port(const char *s, size_t n, unsigned *out)
+{
+	unsigned v = 0;
+	size_t i;
+
+	if (n == 0 || n > 5 || (s[0] == '0'))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	if (v < 1 || v > 65535)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+pubport_parse(const char *s, struct pubport *p, char *err, size_t errlen)
+{
+	char buf[64], *proto, *c1, *c2;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "too long");
+		return -1;
+	}
+	strcpy(buf, s);
+	if ((proto = strchr(buf, '/')) != NULL) {
+		*proto++ = '\0';
+		if (strcmp(proto, "udp") == 0)
+			p->udp = 1;
+		else if (strcmp(proto, "tcp") != 0) {
+			snprintf(err, errlen, "protocol must be tcp or udp");
+			return -1;
+		}
+	}
+	if ((c2 = strrchr(buf, ':')) == NULL) {
+		snprintf(err, errlen, "expected [HOSTIP:]HOSTPORT:PORT[/tcp|/udp]");
+		return -1;
+	}
+	*c2++ = '\0';
+	if ((c1 = strrchr(buf, ':')) != NULL) {
+		*c1++ = '\0';
+		if (ip_parse(buf, &p->hostip) < 0) {
+			snprintf(err, errlen, "bad host address '%s'", buf);
+			return -1;
+		}
+	} else
+		c1 = buf;
+	if (parse_port(c1, strlen(c1), &p->hostport) < 0 ||
+	    parse_port(c2, strlen(c2), &p->port) < 0) {
+		snprintf(err, errlen, "ports must be 1 to 65535");
+		return -1;
+	}
+	return 0;
+}
+
+const char *
+nft_path(void)
+{
+	static char buf[PATH_MAX];
+	const char *path = getenv("PATH"), *p, *e;
+	static const char *const fallback[] = { "/usr/sbin/nft", "/sbin/nft" };
+	size_t i, n;
+
+	for (p = path ? path : ""; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0 || n + 5 >= sizeof(buf))
+			continue;
+		memcpy(buf, p, n);
+		memcpy(buf + n, "/nft", 5);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
+		if (access(fallback[i], X_OK) == 0)
+			return fallback[i];
+	return NULL;
+}
+
+void
+nft_base(FILE *f)
+{
+	static const char *const maps[][2] = {
+		{ "tcp_any", "inet_service" }, { "udp_any", "inet_service" },
+		{ "tcp_ip", "ipv4_addr . inet_service" },
+		{ "udp_ip", "ipv4_addr . inet_service" },
+	};
+	size_t i;
+
+	fputs("add table ip skiff\n"
+	    "add set ip skiff bridges { type ifname; }\n"
+	    "add set ip skiff nets { type ipv4_addr; flags interval; }\n"
+	    "add set ip skiff allnets { type ipv4_addr; flags interval; }\n"
+	    "add map ip skiff fwd_out { type ifname : verdict; }\n"
+	    "add map ip skiff fwd_in { type ifname : verdict; }\n", f);
+	for (i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+		fprintf(f, "add map ip skiff %s { type %s : ipv4_addr . inet_service; }\n",
+		    maps[i][0], maps[i][1]);
+	fputs("add chain ip skiff prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
+	    "add chain ip skiff output { type nat hook output priority -100; policy accept; }\n"
+	    "add chain ip skiff postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+	    "add chain ip skiff forward { type filter hook forward priority filter; policy accept; }\n"
+	    "add chain ip skiff ports\n"
+	    "flush chain ip skiff prerouting\n"
+	    "flush chain ip skiff output\n"
+	    "flush chain ip skiff postrouting\n"
+	    "flush chain ip skiff forward\n"
+	    "flush chain ip skiff ports\n"
+	    "add rule ip skiff prerouting fib daddr type local jump ports\n"
+	    "add rule ip skiff output fib daddr type local jump ports\n"
+	    "add rule ip skiff ports dnat ip to ip daddr . tcp dport map @tcp_ip\n"
+	    "add rule ip skiff ports dnat ip to tcp dport map @tcp_any\n"
+	    "add rule ip skiff ports dnat ip to ip daddr . udp dport map @udp_ip\n"
+	    "add rule ip skiff ports dnat ip to udp dport map @udp_any\n"
+	    /* Outbound: masquerade a network's traffic leaving the skiff nets. */
+	    "add rule ip skiff postrouting ip saddr @nets ip daddr != @allnets masquerade\n"
+	    /* Published ports reached from 127.0.0.1 (route_localnet) and from
+	     * containers, hairpin included: the answer must come back through
+	     * the host, so the source becomes the bridge's address. */
+	    "add rule ip skiff postrouting ct status dnat ip saddr 127.0.0.0/8 masquerade\n"
+	    "add rule ip skiff postrouting ct status dnat ip saddr @allnets oifname @bridges masquerade\n"
+	    "add rule ip skiff forward iifname vmap @fwd_out\n"
+	    "add rule ip skiff forward oifname vmap @fwd_in\n", f);
+}
+
+static void
+cidr(const struct ipnet *net, char buf[20])
+{
+	ip_format(net->addr, buf);
+	snprintf(buf + strlen(buf), 4, "/%d", net->prefix);
+}
+
+void
+nft_net_add(FILE *f, const char *name, const struct ipnet *net, int internal)
+{
+	char c[20];
+
+	cidr(net, c);
+	fprintf(f, "add chain ip skiff fwd-%s\n"
+	    "flush chain ip skiff fwd-%s\n"
+	    "add rule ip skiff fwd-%s oifname \"%s\" accept\n"
+	    "add rule ip skiff fwd-%s oifname @bridges drop\n",
+	    name, name, name, name, name);
+	fprintf(f, "add element ip skiff bridges { \"%s\" }\n"
+	    "add element ip skiff allnets { %s }\n"
+	    "add element ip skiff fwd_out { \"%s\" : jump fwd-%s }\n",
+	    name, c, name, name);
+	if (internal) {
+		fprintf(f, "add rule ip skiff fwd-%s drop\n"
+		    "add chain ip skiff fin-%s\n"
+		    "flush chain ip skiff fin-%s\n"
+		    "add rule ip skiff fin-%s iifname != \"%s\" drop\n"
+		    "add element ip skiff fwd_in { \"%s\" : jump fin-%s }\n",
+		    name, name, name, name, name, name, name);
+	} else
+		fprintf(f, "add element ip skiff nets { %s }\n", c);
+}
+
+void
+nft_net_del(FILE *f, const char *name, const struct ipnet *net)
+{
+	char c[20];
+
+	cidr(net, c);
+	/* Adding first makes each delete succeed whatever was there. */
+	fprintf(f, "add chain ip skiff fwd-%s\n"
+	    "add chain ip skiff fin-%s\n"
+	    "add element ip skiff bridges { \"%s\" }\n"
+	    "add element ip skiff allnets { %s }\n"
+	    "add element ip skiff nets { %s }\n"
+	    "add element ip skiff fwd_out { \"%s\" : jump fwd-%s }\n"
+	    "add element ip skiff fwd_in { \"%s\" : jump fin-%s }\n"
+	    "delete element ip skiff fwd_out { \"%s\" }\n"
+	    "delete element ip skiff fwd_in { \"%s\" }\n"
+	    "delete element ip skiff bridges { \"%s\" }\n"
+	    "delete element ip skiff allnets { %s }\n"
+	    "delete element ip skiff nets { %s }\n"
+	    "flush chain ip skiff fwd-%s\n"
+	    "flush chain ip skiff fin-%s\n"
+	    "delete chain ip skiff fwd-%s\n"
+	    "delete chain ip skiff fin-%s\n",
+	    name, name, name, c, c, name, name, name, name, name, name, name,
+	    c, c, name, name, name, name);
+}
+
+static void
+port_key(const struct pubport *p, char *map, size_t maplen, char *key, size_t keylen)
+{
+	char h[16];
+
+	if (p->hostip) {
+		ip_format(p->hostip, h);
+		snprintf(map, maplen, "%s_ip", p->udp ? "udp" : "tcp");
+		snprintf(key, keylen, "%s . %u", h, p->hostport);
+	} else {
+		snprintf(map, maplen, "%s_any", p->udp ? "udp" : "tcp");
+		snprintf(key, keylen, "%u", p->hostport);
+	}
+}
+
+void
+nft_port_add(FILE *f, const struct pubport *p)
+{
+	char map[16], key[32], ip[16];
+
+	port_key(p, map, sizeof(map), key, sizeof(key));
+	ip_format(p->ip, ip);
+	fprintf(f, "add element ip skiff %s { %s : %s . %u }\n", map, key, ip, p->port);
+}
+
+void
+nft_port_del(FILE *f, const struct pubport *p)
+{
+	char map[16], key[32];
+
+	port_key(p, map, sizeof(map), key, sizeof(key));
+	fprintf(f, "delete element ip skiff %s { %s }\n", map, key);
+}
+
+int
+nft_run(const char *script, char *err, size_t errlen)
+{
+	const char *nft = nft_path();
+	int in[2], out[2], status;
+	size_t len = strlen(script), off = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (errlen)
+		err[0] = '\0';
+	if (nft == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (dup2(in[0], 0) < 0 || dup2(out[1], 2) < 0 ||
+		    (devnull >= 0 && dup2(devnull, 1) < 0))
+			_exit(126);
+		execl(nft, "nft", "-f", "-", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	while (off < len) {
+		n = write(in[1], script + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	close(in[1]);
+	/* nft's first line of complaint, the rest drained. */
+	{
+		char buf[512];
+		size_t got = 0;
+
+		while ((n = read(out[0], buf + got, sizeof(buf) - 1 - got)) > 0 ||
+		    (n < 0 && errno == EINTR)) {
+			if (n > 0)
+				got += (size_t)n;
+			if (got == sizeof(buf) - 1) {
+				char sink[512];
+
+				while (read(out[0], sink, sizeof(sink)) > 0)
+					;
+				break;
+			}
+		}
+		buf[got] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		if (errlen)
+			snprintf(err, errlen, "%s", buf);
+	}
+	close(out[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (errlen && err[0] == '\0')
+		snprintf(err, errlen, "nft failed");
+	errno = EIO;
+	return -1;
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: ISC */
+/* nft.h: net-bridge's NAT and isolation rules, as nft(8) scripts run in a
+ * table of skiff's own ("ip skiff"). */
+#ifndef SKIFF_NFT_H
+#define SKIFF_NFT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ipam.h"
+
+/* A published port: HOSTIP (0: every local address):HOSTPORT to IP:PORT. */
+struct pubport {
+	int udp;
+	uint32_t hostip;
+	unsigned hostport;
+	uint32_t ip;
+	unsigned port;
+};
+
+/* "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]"; err says why not. */
+int pubport_parse(const char *s, struct pubport *p, char *err, size_t errlen);
+
+/* The path of nft(8) in PATH (or /usr/sbin, /sbin), NULL if there is none. */
+const char *nft_path(void);
+
+/* Script pieces, written to F. nft_base declares the table, its sets and
+ * maps and (re)writes the base chains' rules: idempotent. */
+void nft_base(FILE *f);
+void nft_net_add(FILE *f, const char *name, const struct ipnet *net, int internal);
+/* Removal that succeeds whether or not the pieces are there. */
+void nft_net_del(FILE *f, const char *name, const struct ipnet *net);
+void nft_port_add(FILE *f, const struct pubport *p);
+void nft_port_del(FILE *f, const struct pubport *p);
+
+/* Run "nft -f -" on SCRIPT; on failure err holds nft's first error line.
+ * -1 with ENOENT when nft is not installed. */
+int nft_run(const char *script, char *err, size_t errlen);
+
+#endif
