@@ -91,17 +91,25 @@ static const struct optspec no_opts[] = {
 	{ NULL, 0, 0, NULL, NULL },
 };
 
+/* The one-line usage of the mode in use: the chain-loader's, or a
+ * subcommand's (its line of usage_line). */
+static const char *mode = "net-bridge [--ip";
+
 static noreturn void
 usage(void)
 {
-	fprintf(stderr, "usage: %s\n", usage_line);
-	exit(exitfail == 1 ? EXIT_USAGE : EXIT_SETUP);
+	const char *p = strstr(usage_line, mode);
+	size_t n = p ? strcspn(p, "\n") : strlen(usage_line);
+
+	fprintf(stderr, "usage: %.*s\n", (int)n, p ? p : usage_line);
+	_exit(exitfail == 1 ? EXIT_USAGE : EXIT_SETUP);
 }
 
 static void
 getopt_common(int c, const struct optspec *spec, char *argv[])
 {
 	char *help;
+	int code = exitfail == 1 ? EXIT_USAGE : EXIT_SETUP;
 
 	switch (c) {
 	case OPT_HELP:
@@ -113,14 +121,11 @@ getopt_common(int c, const struct optspec *spec, char *argv[])
 		printf("net-bridge %s\n", SKIFF_VERSION);
 		exit(0);
 	case ':':
-		fprintf(stderr, "%s: %s: needs an argument\n", progname, argv[optind - 1]);
-		usage();
+		die(code, "%s: needs an argument", argv[optind - 1]);
 	default:
 		if (optopt)
-			fprintf(stderr, "%s: -%c: unknown option\n", progname, optopt);
-		else
-			fprintf(stderr, "%s: %s: unknown option\n", progname, argv[optind - 1]);
-		usage();
+			die(code, "-%c: unknown option", optopt);
+		die(code, "%s: unknown option", argv[optind - 1]);
 	}
 }
 
@@ -268,7 +273,7 @@ list_networks(int root)
 	struct dirent *e;
 	char **v = NULL;
 	size_t n = 0;
-	int fd = dup(root);
+	int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL)
 		die(exitfail, "list networks:");
@@ -423,6 +428,9 @@ cmd_create(int argc, char *argv[])
 	int c_, internal = 0, mtu_set = 0, root, lk, dirfd, created, r, made_dir = 0;
 	size_t i;
 
+	if (exitfail == 1)
+		mode = "net-bridge create";
+
 	optind = 1;
 	while (optind < argc) {
 		if ((c_ = optspec_getopt(argc, argv, create_opts)) == -1) {
@@ -554,7 +562,7 @@ each_lease(int dirfd, void (*fn)(int dirfd, const char *ip, void *arg), void *ar
 	DIR *d;
 	struct dirent *e;
 	uint32_t a;
-	int fd = dup(dirfd);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL)
 		die(exitfail, "leases:");
@@ -616,7 +624,7 @@ remove_dir(int root, const char *name, int dirfd)
 {
 	DIR *d;
 	struct dirent *e;
-	int fd = dup(dirfd);
+	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || (d = fdopendir(fd)) == NULL)
 		return -1;
@@ -628,9 +636,11 @@ remove_dir(int root, const char *name, int dirfd)
 }
 
 static void
-one_operand(int argc, char *argv[], int want)
+one_operand(int argc, char *argv[], int want, const char *m)
 {
 	int c;
+
+	mode = m;
 
 	optind = 1;
 	while ((c = optspec_getopt(argc, argv, no_opts)) != -1)
@@ -650,7 +660,7 @@ cmd_rm(int argc, char *argv[])
 	const char *name;
 	int root, lk, dirfd, idx;
 
-	one_operand(argc, argv, 1);
+	one_operand(argc, argv, 1, "net-bridge rm");
 	name = argv[optind];
 	check_name(name);
 	root = netroot();
@@ -687,7 +697,7 @@ cmd_ls(int argc, char *argv[])
 	int root, dirfd;
 	size_t i;
 
-	one_operand(argc, argv, 0);
+	one_operand(argc, argv, 0, "net-bridge ls");
 	root = netroot();
 	names = list_networks(root);
 	for (i = 0; names[i]; i++) {
@@ -717,7 +727,7 @@ cmd_inspect(int argc, char *argv[])
 	unsigned flags;
 	int root, dirfd;
 
-	one_operand(argc, argv, 1);
+	one_operand(argc, argv, 1, "net-bridge inspect");
 	name = argv[optind];
 	check_name(name);
 	root = netroot();
@@ -788,7 +798,7 @@ cmd_gc(int argc, char *argv[])
 	int root, dirfd, lk, n = 0, nports = 0;
 	size_t i;
 
-	one_operand(argc, argv, 0);
+	one_operand(argc, argv, 0, "net-bridge gc");
 	root = netroot();
 	names = list_networks(root);
 	for (i = 0; names[i]; i++) {
@@ -802,7 +812,7 @@ cmd_gc(int argc, char *argv[])
 	}
 	if ((dirfd = openat(root, ".ports", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0 &&
 	    (lk = ipam_lock(dirfd, "lock")) >= 0) {
-		int fd = dup(dirfd);
+		int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
 			while ((e = readdir(d)) != NULL) {
@@ -1044,7 +1054,7 @@ claim_ports(int root, uint32_t ip)
 			DIR *d;
 			struct dirent *e;
 			size_t n;
-			int fd = dup(st.portsdir);
+			int fd = openat(st.portsdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 			snprintf(other, sizeof(other), "%s-%u-", p->udp ? "udp" : "tcp", p->hostport);
 			n = strlen(other);
