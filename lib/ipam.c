@@ -357,25 +357,26 @@ read_last(int dirfd)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
+	buf[strcspn(buf, " \n")] = '\0';
 	if (ip_parse(buf, &a) < 0)
 		return 0;
 	return a;
 }
 
+/* Overwritten in place, fixed width: a rename costs more than the whole
+ * attach on some filesystems, and a torn write only restarts the round. */
 static void
 write_last(int dirfd, uint32_t a)
 {
-	char buf[20];
+	char ip[16], buf[17];
 	int fd;
 
-	ip_format(a, buf);
-	strcat(buf, "\n");
-	fd = openat(dirfd, "last.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ip_format(a, ip);
+	snprintf(buf, sizeof(buf), "%-15s\n", ip);
+	fd = openat(dirfd, "last", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return;
-	if (write(fd, buf, strlen(buf)) == (ssize_t)strlen(buf))
-		renameat(dirfd, "last.tmp", dirfd, "last");
+	(void)!pwrite(fd, buf, 16, 0);
 	close(fd);
 }
 
