@@ -44,7 +44,9 @@ static int exitfail = 1;	/* 125 in the chain-loader */
  * has set up, so every die() here goes through undo(). */
 static void undo(void);
 
-static noreturn void
+static void die_undo(int code, const char *fmt, ...) __attribute__((__noreturn__));
+
+static void
 die_undo(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -95,7 +97,9 @@ static const struct optspec no_opts[] = {
  * subcommand's (its line of usage_line). */
 static const char *mode = "net-bridge [--ip";
 
-static noreturn void
+static void usage(void) __attribute__((__noreturn__));
+
+static void
 usage(void)
 {
 	const char *p = strstr(usage_line, mode);
@@ -280,9 +284,11 @@ list_networks(int root)
 	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
 			continue;
-		if ((v = reallocarray(v, n + 2, sizeof(*v))) == NULL ||
-		    (v[n] = strdup(e->d_name)) == NULL)
+		char **nv = reallocarray(v, n + 2, sizeof(*v));
+
+		if (nv == NULL || (nv[n] = strdup(e->d_name)) == NULL)
 			die(exitfail, "list networks:");
+		v = nv;
 		n++;
 	}
 	closedir(d);
