@@ -29,15 +29,6 @@
 #define NETNS_DIR "/run/netns"
 #define MAXPORTS 32
 
-/* A network as `create` recorded it in $SKIFF_RUN/net/NAME/config. */
-struct netconf {
-	char name[IFNAMSIZ];
-	struct ipnet net;
-	uint32_t gw;
-	unsigned mtu;		/* 0: the kernel's default */
-	int internal;
-};
-
 static int exitfail = 1;	/* 125 in the chain-loader */
 
 /* lib's die() exits at once; the chain-loader must first take back what it
@@ -188,115 +179,25 @@ check_name(const char *name)
 	}
 }
 
-/* 1 loaded, 0 no such network, -1 unreadable or corrupt. */
-static int
-conf_load(int root, const char *name, struct netconf *c)
+static char **
+xlist(int root)
 {
-	char path[64], buf[512], *line, *save = NULL;
-	ssize_t n;
-	long long v;
-	int fd;
+	char **v = netconf_list(root);
 
-	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
-	snprintf(path, sizeof(path), "%s/config", name);
-	fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (strncmp(line, "subnet=", 7) == 0) {
-			if (ipnet_parse(line + 7, &c->net) < 0)
-				goto bad;
-		} else if (strncmp(line, "gateway=", 8) == 0) {
-			if (ip_parse(line + 8, &c->gw) < 0)
-				goto bad;
-		} else if (strncmp(line, "mtu=", 4) == 0) {
-			if (parse_num(line + 4, 0, 65535, &v) < 0)
-				goto bad;
-			c->mtu = (unsigned)v;
-		} else if (strncmp(line, "internal=", 9) == 0)
-			c->internal = strcmp(line + 9, "1") == 0;
-	}
-	if (c->net.prefix == 0 || !ipnet_contains(&c->net, c->gw))
-		goto bad;
-	return 1;
-bad:
-	errno = EINVAL;
-	return -1;
-}
-
-static int
-conf_save(int dirfd, const struct netconf *c)
-{
-	char buf[256], sub[16], gw[16];
-	int fd, n;
-
-	ip_format(c->net.addr, sub);
-	ip_format(c->gw, gw);
-	n = snprintf(buf, sizeof(buf), "subnet=%s/%d\ngateway=%s\nmtu=%u\ninternal=%d\n",
-	    sub, c->net.prefix, gw, c->mtu, c->internal);
-	fd = openat(dirfd, "config.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -1;
-	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0 ||
-	    renameat(dirfd, "config.tmp", dirfd, "config") < 0) {
-		close(fd);
-		unlinkat(dirfd, "config.tmp", 0);
-		return -1;
-	}
-	return close(fd);
+	if (v == NULL)
+		die(exitfail, "list networks:");
+	return v;
 }
 
 static void
 load_or_die(int root, const char *name, struct netconf *c)
 {
-	int r = conf_load(root, name, c);
+	int r = netconf_load(root, name, c);
 
 	if (r < 0)
 		die(exitfail, "network %s: config:", name);
 	if (r == 0)
 		die(exitfail, "network %s: no such network", name);
-}
-
-static int
-strcmp_ptr(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Every network's name, sorted; NULL-terminated. */
-static char **
-list_networks(int root)
-{
-	DIR *d;
-	struct dirent *e;
-	char **v = NULL;
-	size_t n = 0;
-	int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || (d = fdopendir(fd)) == NULL)
-		die(exitfail, "list networks:");
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
-			continue;
-		char **nv = reallocarray(v, n + 2, sizeof(*v));
-
-		if (nv == NULL || (nv[n] = strdup(e->d_name)) == NULL)
-			die(exitfail, "list networks:");
-		v = nv;
-		n++;
-	}
-	closedir(d);
-	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
-		die(exitfail, "list networks:");
-	v[n] = NULL;
-	qsort(v, n, sizeof(*v), strcmp_ptr);
-	return v;
 }
 
 /* ---- the kernel side ------------------------------------------------ */
@@ -402,7 +303,7 @@ script_run(struct script *s, char *err, size_t errlen)
 static int
 next_free_subnet(int root, const char *self, struct ipnet *out)
 {
-	char **names = list_networks(root);
+	char **names = xlist(root);
 	struct netconf o;
 	unsigned x;
 	size_t i;
@@ -413,7 +314,7 @@ next_free_subnet(int root, const char *self, struct ipnet *out)
 		out->prefix = 16;
 		clash = 0;
 		for (i = 0; names[i] && !clash; i++)
-			if (strcmp(names[i], self) != 0 && conf_load(root, names[i], &o) == 1 &&
+			if (strcmp(names[i], self) != 0 && netconf_load(root, names[i], &o) == 1 &&
 			    ipnet_overlap(&o.net, out))
 				clash = 1;
 		if (!clash)
@@ -479,7 +380,7 @@ cmd_create(int argc, char *argv[])
 	root = netroot();
 	if ((lk = ipam_lock(root, ".lock")) < 0)
 		die(exitfail, "lock networks:");
-	if ((r = conf_load(root, name, &old)) < 0)
+	if ((r = netconf_load(root, name, &old)) < 0)
 		die(exitfail, "network %s: config:", name);
 	if (r == 1) {
 		/* Idempotent: the same network again is fine, another is not. */
@@ -505,9 +406,9 @@ cmd_create(int argc, char *argv[])
 		    c.gw > ipnet_last(&c.net))
 			die(exitfail, "--gateway %s: not a host address of %s", gateway,
 			    subnet ? subnet : "the subnet");
-		names = list_networks(root);
+		names = xlist(root);
 		for (i = 0; names[i]; i++) {
-			if (strcmp(names[i], name) != 0 && conf_load(root, names[i], &old) == 1 &&
+			if (strcmp(names[i], name) != 0 && netconf_load(root, names[i], &old) == 1 &&
 			    ipnet_overlap(&old.net, &c.net)) {
 				ip_format(old.net.addr, sub);
 				die(exitfail, "network %s: subnet overlaps network %s (%s/%d)",
@@ -536,7 +437,7 @@ cmd_create(int argc, char *argv[])
 	if (r != 1) {
 		made_dir = mkdirat(root, name, 0755) == 0;
 		if ((dirfd = openat(root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-		    conf_save(dirfd, &c) < 0) {
+		    netconf_save(dirfd, &c) < 0) {
 			snprintf(err, sizeof(err), "network %s: config: %s", name, strerror(errno));
 			if (made_dir)
 				unlinkat(root, name, AT_REMOVEDIR);
@@ -705,11 +606,11 @@ cmd_ls(int argc, char *argv[])
 
 	one_operand(argc, argv, 0, "net-bridge ls");
 	root = netroot();
-	names = list_networks(root);
+	names = xlist(root);
 	for (i = 0; names[i]; i++) {
 		struct usage_count u = { 0, 0, "" };
 
-		if (conf_load(root, names[i], &c) != 1)
+		if (netconf_load(root, names[i], &c) != 1)
 			continue;
 		if ((dirfd = openat(root, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			continue;
@@ -753,44 +654,6 @@ cmd_inspect(int argc, char *argv[])
 	return 0;
 }
 
-/* "tcp-8080" or "udp-53-127.0.0.1" back to the key of a published port. */
-static int
-port_from_file(const char *name, struct pubport *p)
-{
-	char buf[64], *dash;
-	long long v;
-
-	memset(p, 0, sizeof(*p));
-	if (strlen(name) >= sizeof(buf))
-		return -1;
-	strcpy(buf, name);
-	if (strncmp(buf, "udp-", 4) == 0)
-		p->udp = 1;
-	else if (strncmp(buf, "tcp-", 4) != 0)
-		return -1;
-	if ((dash = strchr(buf + 4, '-')) != NULL) {
-		*dash++ = '\0';
-		if (ip_parse(dash, &p->hostip) < 0)
-			return -1;
-	}
-	if (parse_num(buf + 4, 1, 65535, &v) < 0)
-		return -1;
-	p->hostport = (unsigned)v;
-	return 0;
-}
-
-static void
-port_file(const struct pubport *p, char *buf, size_t len)
-{
-	char h[16];
-
-	if (p->hostip) {
-		ip_format(p->hostip, h);
-		snprintf(buf, len, "%s-%u-%s", p->udp ? "udp" : "tcp", p->hostport, h);
-	} else
-		snprintf(buf, len, "%s-%u", p->udp ? "udp" : "tcp", p->hostport);
-}
-
 /* Drop stale leases everywhere and the rules of ports whose owner is gone. */
 static int
 cmd_gc(int argc, char *argv[])
@@ -806,7 +669,7 @@ cmd_gc(int argc, char *argv[])
 
 	one_operand(argc, argv, 0, "net-bridge gc");
 	root = netroot();
-	names = list_networks(root);
+	names = xlist(root);
 	for (i = 0; names[i]; i++) {
 		if ((dirfd = openat(root, names[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 			continue;
@@ -822,7 +685,7 @@ cmd_gc(int argc, char *argv[])
 
 		if (fd >= 0 && (d = fdopendir(fd)) != NULL) {
 			while ((e = readdir(d)) != NULL) {
-				if (port_from_file(e->d_name, &p) < 0 ||
+				if (pubport_from_file(e->d_name, &p) < 0 ||
 				    owner_read(dirfd, e->d_name, &o) != 0)
 					continue;
 				/* One script each: a rule already gone fails alone. */
@@ -896,7 +759,7 @@ release_ports(void)
 		return;
 	lk = ipam_lock(st.portsdir, "lock");
 	for (i = 0; i < st.nclaimed; i++) {
-		port_file(&opt.ports[i], file, sizeof(file));
+		pubport_file(&opt.ports[i], file, sizeof(file));
 		if (owner_read(st.portsdir, file, &cur) == 1 && cur.pid != st.owner.pid)
 			continue;
 		if (st.rules)
@@ -1042,7 +905,7 @@ claim_ports(int root, uint32_t ip)
 		p = &opt.ports[i];
 		p->ip = ip;
 		ip_format(p->hostip, h);
-		port_file(p, file, sizeof(file));
+		pubport_file(p, file, sizeof(file));
 		/* An all-addresses port clashes with any address's same port. */
 		for (j = 0; j < opt.nports + 1; j++) {
 			struct pubport q = *p;
@@ -1051,7 +914,7 @@ claim_ports(int root, uint32_t ip)
 				q.hostip = 0;
 			else if (j < st.nclaimed)
 				continue;
-			port_file(&q, other, sizeof(other));
+			pubport_file(&q, other, sizeof(other));
 			if (strcmp(other, file) != 0 && owner_read(st.portsdir, other, &o) == 1)
 				goto busy;
 			break;
@@ -1207,7 +1070,7 @@ cmd_attach(int argc, char *argv[])
 		die(EXIT_SETUP, "--publish: nft not found (install nftables, or publish with lb-proxy)");
 
 	root = netroot();
-	if ((r = conf_load(root, opt.network, &c)) < 0)
+	if ((r = netconf_load(root, opt.network, &c)) < 0)
 		die(EXIT_SETUP, "network %s: config:", opt.network);
 	if (r == 0) {
 		char *cargv[] = { "create", DEFAULT_NET, NULL };

@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "ipam.h"
 
 #define NSFS_MAGIC 0x6e736673
@@ -433,4 +435,117 @@ out:
 	if (r < 0)
 		errno = e;
 	return r;
+}
+
+/* ---- network configs ---- */
+
+int
+netconf_load(int root, const char *name, struct netconf *c)
+{
+	char path[64], buf[512], *line, *save = NULL;
+	ssize_t n;
+	long long v;
+	int fd;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(path, sizeof(path), "%s/config", name);
+	fd = openat(root, path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "subnet=", 7) == 0) {
+			if (ipnet_parse(line + 7, &c->net) < 0)
+				goto bad;
+		} else if (strncmp(line, "gateway=", 8) == 0) {
+			if (ip_parse(line + 8, &c->gw) < 0)
+				goto bad;
+		} else if (strncmp(line, "mtu=", 4) == 0) {
+			if (parse_num(line + 4, 0, 65535, &v) < 0)
+				goto bad;
+			c->mtu = (unsigned)v;
+		} else if (strncmp(line, "internal=", 9) == 0)
+			c->internal = strcmp(line + 9, "1") == 0;
+	}
+	if (c->net.prefix == 0 || !ipnet_contains(&c->net, c->gw))
+		goto bad;
+	return 1;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+netconf_save(int dirfd, const struct netconf *c)
+{
+	char buf[256], sub[16], gw[16];
+	int fd, n;
+
+	ip_format(c->net.addr, sub);
+	ip_format(c->gw, gw);
+	n = snprintf(buf, sizeof(buf), "subnet=%s/%d\ngateway=%s\nmtu=%u\ninternal=%d\n",
+	    sub, c->net.prefix, gw, c->mtu, c->internal);
+	fd = openat(dirfd, "config.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -1;
+	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0 ||
+	    renameat(dirfd, "config.tmp", dirfd, "config") < 0) {
+		close(fd);
+		unlinkat(dirfd, "config.tmp", 0);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int
+strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **
+netconf_list(int root)
+{
+	DIR *d;
+	struct dirent *e;
+	char **v = NULL;
+	size_t n = 0;
+	int fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	while ((e = readdir(d)) != NULL) {
+		char **nv;
+
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		if ((nv = reallocarray(v, n + 2, sizeof(*v))) == NULL)
+			goto fail;
+		v = nv;
+		if ((v[n] = strdup(e->d_name)) == NULL)
+			goto fail;
+		n++;
+	}
+	closedir(d);
+	if (v == NULL && (v = calloc(1, sizeof(*v))) == NULL)
+		return NULL;
+	v[n] = NULL;
+	qsort(v, n, sizeof(*v), strcmp_ptr);
+	return v;
+fail:
+	closedir(d);
+	while (n > 0)
+		free(v[--n]);
+	free(v);
+	errno = ENOMEM;
+	return NULL;
 }

@@ -63,4 +63,22 @@ int ipam_lock(int dirfd, const char *name);
 int ipam_allocate(int dirfd, const struct ipnet *net, uint32_t gw,
     uint32_t want, const struct owner *o, uint32_t *got);
 
+/* A network as `net-bridge create` recorded it in $SKIFF_RUN/net/NAME/config
+ * (key=value lines), so that every later command sees the same network. */
+struct netconf {
+	char name[16];
+	struct ipnet net;
+	uint32_t gw;
+	unsigned mtu;		/* 0: the kernel's default */
+	int internal;
+};
+
+/* NAME's config under ROOT ($SKIFF_RUN/net): 1 loaded, 0 no such network,
+ * -1 unreadable or corrupt (EINVAL). */
+int netconf_load(int root, const char *name, struct netconf *c);
+/* Write DIRFD/config atomically. */
+int netconf_save(int dirfd, const struct netconf *c);
+/* Every network directory's name, sorted, NULL-terminated (NULL, errno). */
+char **netconf_list(int root);
+
 #endif

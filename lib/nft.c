@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util.h"
 #include "nft.h"
 
 static int
@@ -82,6 +83,43 @@ pubport_parse(const char *s, struct pubport *p, char *err, size_t errlen)
 		return -1;
 	}
 	return 0;
+}
+
+int
+pubport_from_file(const char *name, struct pubport *p)
+{
+	char buf[64], *dash;
+	long long v;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(name) >= sizeof(buf))
+		return -1;
+	strcpy(buf, name);
+	if (strncmp(buf, "udp-", 4) == 0)
+		p->udp = 1;
+	else if (strncmp(buf, "tcp-", 4) != 0)
+		return -1;
+	if ((dash = strchr(buf + 4, '-')) != NULL) {
+		*dash++ = '\0';
+		if (ip_parse(dash, &p->hostip) < 0)
+			return -1;
+	}
+	if (parse_num(buf + 4, 1, 65535, &v) < 0)
+		return -1;
+	p->hostport = (unsigned)v;
+	return 0;
+}
+
+void
+pubport_file(const struct pubport *p, char *buf, size_t len)
+{
+	char h[16];
+
+	if (p->hostip) {
+		ip_format(p->hostip, h);
+		snprintf(buf, len, "%s-%u-%s", p->udp ? "udp" : "tcp", p->hostport, h);
+	} else
+		snprintf(buf, len, "%s-%u", p->udp ? "udp" : "tcp", p->hostport);
 }
 
 const char *

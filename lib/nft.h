@@ -21,6 +21,11 @@ struct pubport {
 /* "[HOSTIP:]HOSTPORT:PORT[/tcp|/udp]"; err says why not. */
 int pubport_parse(const char *s, struct pubport *p, char *err, size_t errlen);
 
+/* A published port's claim file name, "tcp-8080" or "udp-53-127.0.0.1",
+ * and back (to the key: protocol, host address and port). */
+void pubport_file(const struct pubport *p, char *buf, size_t len);
+int pubport_from_file(const char *name, struct pubport *p);
+
 /* The path of nft(8) in PATH (or /usr/sbin, /sbin), NULL if there is none. */
 const char *nft_path(void);
 
