@@ -891,10 +891,11 @@ parse_mac(const char *s, unsigned char mac[6])
 static void
 claim_ports(int root, uint32_t ip)
 {
-	char file[48], other[48], h[16];
+	char err[512], h[16];
+	struct script sc;
 	struct owner o;
 	struct pubport *p;
-	size_t i, j;
+	size_t i;
 	int lk;
 
 	if ((st.portsdir = xmkdir_open(root, ".ports")) < 0)
@@ -904,76 +905,33 @@ claim_ports(int root, uint32_t ip)
 	for (i = 0; i < opt.nports; i++) {
 		p = &opt.ports[i];
 		p->ip = ip;
+		if (pubport_claim(st.portsdir, p, &st.owner, &o) == 0) {
+			st.nclaimed++;
+			continue;
+		}
+		if (errno != EADDRINUSE)
+			die(EXIT_SETUP, "claim port %u:", p->hostport);
 		ip_format(p->hostip, h);
-		pubport_file(p, file, sizeof(file));
-		/* An all-addresses port clashes with any address's same port. */
-		for (j = 0; j < opt.nports + 1; j++) {
-			struct pubport q = *p;
-
-			if (p->hostip)
-				q.hostip = 0;
-			else if (j < st.nclaimed)
-				continue;
-			pubport_file(&q, other, sizeof(other));
-			if (strcmp(other, file) != 0 && owner_read(st.portsdir, other, &o) == 1)
-				goto busy;
-			break;
-		}
-		if (!p->hostip) {
-			DIR *d;
-			struct dirent *e;
-			size_t n;
-			int fd = openat(st.portsdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-			snprintf(other, sizeof(other), "%s-%u-", p->udp ? "udp" : "tcp", p->hostport);
-			n = strlen(other);
-			if (fd < 0 || (d = fdopendir(fd)) == NULL)
-				die(EXIT_SETUP, "ports state:");
-			while ((e = readdir(d)) != NULL)
-				if (strncmp(e->d_name, other, n) == 0 &&
-				    owner_read(st.portsdir, e->d_name, &o) == 1) {
-					closedir(d);
-					goto busy;
-				}
-			closedir(d);
-		}
-		if (owner_claim(st.portsdir, file, &st.owner) < 0) {
-			if (errno != EEXIST)
-				die(EXIT_SETUP, "claim port %s:", file);
-			owner_read(st.portsdir, file, &o);
-			goto busy;
-		}
-		st.nclaimed++;
+		die(EXIT_SETUP, "--publish %s%s%u: host port %u/%s is already published%s%.0d%s",
+		    p->hostip ? h : "", p->hostip ? ":" : "", p->hostport, p->hostport,
+		    p->udp ? "udp" : "tcp", o.pid ? " (pid " : "", (int)o.pid, o.pid ? ")" : "");
 	}
 	/* A rule left by an owner that died (and whose watcher did not clean
 	 * up) makes the add fail: take such rules out and try once more. */
-	{
-		char err[512];
-		struct script sc;
-
+	script_open(&sc);
+	for (i = 0; i < opt.nports; i++)
+		nft_port_add(sc.f, &opt.ports[i]);
+	if (script_run(&sc, err, sizeof(err)) < 0) {
+		for (i = 0; i < opt.nports; i++)
+			nft_ports(0, i);
 		script_open(&sc);
 		for (i = 0; i < opt.nports; i++)
 			nft_port_add(sc.f, &opt.ports[i]);
-		if (script_run(&sc, err, sizeof(err)) < 0) {
-			for (i = 0; i < opt.nports; i++)
-				nft_ports(0, i);
-			script_open(&sc);
-			for (i = 0; i < opt.nports; i++)
-				nft_port_add(sc.f, &opt.ports[i]);
-			if (script_run(&sc, err, sizeof(err)) < 0)
-				die(EXIT_SETUP, "--publish: nft: %s", err);
-		}
+		if (script_run(&sc, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "--publish: nft: %s", err);
 	}
 	st.rules = 1;
 	close(lk);
-	return;
-busy:
-	if (o.pid)
-		die(EXIT_SETUP, "--publish %s%s%u: host port %u/%s is already published (pid %d)",
-		    p->hostip ? h : "", p->hostip ? ":" : "", p->hostport, p->hostport,
-		    p->udp ? "udp" : "tcp", (int)o.pid);
-	die(EXIT_SETUP, "--publish %u: host port %u/%s is already published",
-	    p->hostport, p->hostport, p->udp ? "udp" : "tcp");
 }
 
 static void

@@ -14,6 +14,7 @@
  */
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -120,6 +121,48 @@ pubport_file(const struct pubport *p, char *buf, size_t len)
 		snprintf(buf, len, "%s-%u-%s", p->udp ? "udp" : "tcp", p->hostport, h);
 	} else
 		snprintf(buf, len, "%s-%u", p->udp ? "udp" : "tcp", p->hostport);
+}
+
+int
+pubport_claim(int portsdir, const struct pubport *p, const struct owner *o,
+    struct owner *holder)
+{
+	char file[48], other[48];
+	struct pubport any = *p;
+	struct dirent *e;
+	size_t n;
+	DIR *d;
+	int fd, busy = 0;
+
+	memset(holder, 0, sizeof(*holder));
+	pubport_file(p, file, sizeof(file));
+	if (p->hostip) {
+		any.hostip = 0;
+		pubport_file(&any, other, sizeof(other));
+		busy = owner_read(portsdir, other, holder) == 1;
+	} else {
+		snprintf(other, sizeof(other), "%s-%u-", p->udp ? "udp" : "tcp", p->hostport);
+		n = strlen(other);
+		if ((fd = openat(portsdir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+			return -1;
+		if ((d = fdopendir(fd)) == NULL) {
+			close(fd);
+			return -1;
+		}
+		while (!busy && (e = readdir(d)) != NULL)
+			busy = strncmp(e->d_name, other, n) == 0 &&
+			    owner_read(portsdir, e->d_name, holder) == 1;
+		closedir(d);
+	}
+	if (!busy && owner_claim(portsdir, file, o) == 0)
+		return 0;
+	if (!busy) {
+		if (errno != EEXIST)
+			return -1;
+		owner_read(portsdir, file, holder);
+	}
+	errno = EADDRINUSE;
+	return -1;
 }
 
 const char *

@@ -26,6 +26,15 @@ int pubport_parse(const char *s, struct pubport *p, char *err, size_t errlen);
 void pubport_file(const struct pubport *p, char *buf, size_t len);
 int pubport_from_file(const char *name, struct pubport *p);
 
+/*
+ * Claim host port P for O: an owner file (pubport_file) in PORTSDIR, whose
+ * lock the caller holds. A port on all addresses clashes with the same port
+ * on any one address and the other way round: -1 with EADDRINUSE and
+ * HOLDER filled then.
+ */
+int pubport_claim(int portsdir, const struct pubport *p, const struct owner *o,
+    struct owner *holder);
+
 /* The path of nft(8) in PATH (or /usr/sbin, /sbin), NULL if there is none. */
 const char *nft_path(void);
 
