@@ -202,71 +202,6 @@ load_or_die(int root, const char *name, struct netconf *c)
 
 /* ---- the kernel side ------------------------------------------------ */
 
-static int
-write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = write(fd, val, strlen(val));
-	close(fd);
-	return n == (ssize_t)strlen(val) ? 0 : -1;
-}
-
-/* The bridge of C with its gateway address, up; forwarding on. Returns its
- * index; *created says whether it was made here. */
-static int
-ensure_bridge(struct nl *nl, const struct netconf *c, int *created, char *err, size_t errlen)
-{
-	unsigned flags = 0;
-	char path[96], kind[16];
-	int idx;
-
-	*created = 0;
-	idx = nl_link_get(nl, c->name, &flags, NULL, kind, sizeof(kind));
-	if (idx < 0 && errno != ENODEV) {
-		snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
-		return -1;
-	}
-	/* Never put an address on somebody else's interface. */
-	if (idx >= 0 && strcmp(kind, "bridge") != 0) {
-		snprintf(err, errlen, "link %s exists and is not a bridge", c->name);
-		return -1;
-	}
-	if (idx < 0) {
-		if (nl_bridge_add(nl, c->name, c->mtu) < 0) {
-			snprintf(err, errlen, "create bridge %s: %s", c->name, strerror(errno));
-			return -1;
-		}
-		*created = 1;
-		if ((idx = nl_link_get(nl, c->name, &flags, NULL, NULL, 0)) < 0) {
-			snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
-			return -1;
-		}
-	}
-	if (nl_addr_add(nl, idx, htonl(c->gw), c->net.prefix) < 0 && errno != EEXIST) {
-		snprintf(err, errlen, "bridge %s: address: %s", c->name, strerror(errno));
-		return -1;
-	}
-	if (!(flags & IFF_UP) && nl_link_up(nl, idx) < 0) {
-		snprintf(err, errlen, "bridge %s: up: %s", c->name, strerror(errno));
-		return -1;
-	}
-	if (!c->internal) {
-		if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0) {
-			snprintf(err, errlen, "ip_forward: %s", strerror(errno));
-			return -1;
-		}
-		/* Published ports reached through 127.0.0.1 leave by the bridge
-		 * with a loopback source until they are masqueraded. */
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", c->name);
-		write_sysctl(path, "1");
-	}
-	return idx;
-}
-
 /* ---- nft scripts ---------------------------------------------------- */
 
 struct script {
@@ -419,7 +354,7 @@ cmd_create(int argc, char *argv[])
 
 	if (nl_open(&nl) < 0)
 		die(exitfail, "netlink:");
-	if (ensure_bridge(&nl, &c, &created, err, sizeof(err)) < 0)
+	if (nl_bridge_ensure(&nl, &c, &created, err, sizeof(err)) < 0)
 		goto fail;
 	script_open(&sc);
 	nft_base(sc.f);
@@ -1061,8 +996,19 @@ cmd_attach(int argc, char *argv[])
 		die(EXIT_SETUP, "network %s:", opt.network);
 	if (nl_open(&st.host) < 0)
 		die(EXIT_SETUP, "netlink:");
-	if ((bridge = ensure_bridge(&st.host, &c, &created, err, sizeof(err))) < 0)
+	if ((bridge = nl_bridge_ensure(&st.host, &c, &created, err, sizeof(err))) < 0)
 		die(EXIT_SETUP, "network %s: %s", c.name, err);
+	if (created) {
+		/* The bridge had gone (the namespace of the state was left): its
+		 * rules may have gone with it. */
+		struct script sc;
+
+		script_open(&sc);
+		nft_base(sc.f);
+		nft_net_add(sc.f, c.name, &c.net, c.internal);
+		if (script_run(&sc, err, sizeof(err)) < 0 && errno != ENOENT)
+			die(EXIT_SETUP, "network %s: nft: %s", c.name, err);
+	}
 	if (owner_self(&st.owner, getpid()) < 0)
 		die(EXIT_SETUP, "/proc/self/stat:");
 

@@ -10,9 +10,12 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "ipam.h"
 #include "netlink.h"
 
 #ifndef AF_BRIDGE
@@ -351,4 +354,67 @@ nl_route_default(struct nl *nl, int index, uint32_t gw)
 		return -1;
 	}
 	return talk(nl, &r, NULL, 0);
+}
+
+static int
+write_sysctl(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n == (ssize_t)strlen(val) ? 0 : -1;
+}
+
+int
+nl_bridge_ensure(struct nl *nl, const struct netconf *c, int *created, char *err, size_t errlen)
+{
+	unsigned flags = 0;
+	char path[96], kind[16];
+	int idx;
+
+	*created = 0;
+	idx = nl_link_get(nl, c->name, &flags, NULL, kind, sizeof(kind));
+	if (idx < 0 && errno != ENODEV) {
+		snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
+		return -1;
+	}
+	/* Never put an address on somebody else's interface. */
+	if (idx >= 0 && strcmp(kind, "bridge") != 0) {
+		snprintf(err, errlen, "link %s exists and is not a bridge", c->name);
+		return -1;
+	}
+	if (idx < 0) {
+		if (nl_bridge_add(nl, c->name, c->mtu) < 0) {
+			snprintf(err, errlen, "create bridge %s: %s", c->name, strerror(errno));
+			return -1;
+		}
+		*created = 1;
+		if ((idx = nl_link_get(nl, c->name, &flags, NULL, NULL, 0)) < 0) {
+			snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
+			return -1;
+		}
+	}
+	if (nl_addr_add(nl, idx, htonl(c->gw), c->net.prefix) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "bridge %s: address: %s", c->name, strerror(errno));
+		return -1;
+	}
+	if (!(flags & IFF_UP) && nl_link_up(nl, idx) < 0) {
+		snprintf(err, errlen, "bridge %s: up: %s", c->name, strerror(errno));
+		return -1;
+	}
+	if (!c->internal) {
+		if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0) {
+			snprintf(err, errlen, "ip_forward: %s", strerror(errno));
+			return -1;
+		}
+		/* Published ports reached through 127.0.0.1 leave by the bridge
+		 * with a loopback source until they are masqueraded. */
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", c->name);
+		write_sysctl(path, "1");
+	}
+	return idx;
 }

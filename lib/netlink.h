@@ -38,4 +38,14 @@ int nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix);
 /* IPv4 default route via GW (network byte order) out of link INDEX. */
 int nl_route_default(struct nl *nl, int index, uint32_t gw);
 
+
+struct netconf;
+/* The bridge of network C, with its gateway address, up; for a network with
+ * NAT, IPv4 forwarding and route_localnet (published ports reached through
+ * 127.0.0.1) on. Its index, or -1 with ERR saying what failed. A link of
+ * that name that is not a bridge is refused, never touched. *CREATED says
+ * whether the bridge was made here. */
+int nl_bridge_ensure(struct nl *nl, const struct netconf *c, int *created,
+    char *err, size_t errlen);
+
 #endif

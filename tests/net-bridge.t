@@ -191,6 +191,23 @@ ok "d's port rule is gone" retry sh -c '! nft list map ip skiff tcp_any | grep -
 ok "d's port claim is gone" retry test ! -e "$SKIFF_RUN/net/.ports/tcp-8080"
 ok "d's lease is gone" retry test ! -e "$SKIFF_RUN/net/skiff0/10.88.0.20"
 ok "port 8080 can be published again" net-bridge --publish 8080:80 -- true
+if command -v python3 >/dev/null; then
+	printf '%s\n' 'import socket, sys' \
+	    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)' \
+	    'if sys.argv[1] == "listen":' \
+	    '    s.bind(("0.0.0.0", 53))' \
+	    '    open(sys.argv[2], "wb").write(s.recvfrom(100)[0])' \
+	    'else:' \
+	    '    s.sendto(b"over-udp", ("127.0.0.1", 5353))' >"$TMP/udp.py"
+	ok "a UDP port, published on one address" ctr u --ip 10.88.0.30 --publish 127.0.0.1:5353:53/udp \
+	    -- python3 "$TMP/udp.py" listen "$TMP/udp.out"
+	ok "its rule" sh -c 'nft list map ip skiff udp_ip | grep -q "127.0.0.1 . 5353 : 10.88.0.30 . 53"'
+	ok "a datagram to 127.0.0.1:5353 reaches it" retry sh -c \
+	    "python3 '$TMP/udp.py' send; grep -q over-udp '$TMP/udp.out'"
+	ok "its rule goes when it exits" retry sh -c '! nft list map ip skiff udp_ip | grep -q 5353'
+else
+	skip "no python3 for a UDP listener"
+fi
 
 # ---- leases: kill -9 leaves one behind, the next allocation reclaims it
 testcmd "a /30 network" 0 "tiny" net-bridge create tiny --subnet 10.77.0.0/30
@@ -204,6 +221,11 @@ wait "$(pidof_ctr g)" 2>/dev/null
 ok "kill -9 leaves a stale lease" sh -c 'net-bridge inspect tiny | grep -q "^stale=10.77.0.2 pid="'
 testcmd "the next allocation reclaims it" 0 "10.77.0.2" net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
 ok "gc drops stale leases" sh -c 'net-bridge gc | grep -q "^leases="'
+
+ip link del tiny
+testcmd "a bridge that went missing is made again" 0 "10.77.0.2" \
+    net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
+ok "with its gateway address" sh -c 'ip -4 -br addr show tiny | grep -q 10.77.0.1/30'
 
 # ---- named namespaces (ip netns convention)
 testcmd "--netns makes /run/netns/n1" 0 "10.77.0.2" net-bridge --network tiny --netns n1
