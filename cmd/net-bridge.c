@@ -60,10 +60,10 @@ static const char usage_line[] =
     "       net-bridge rm NAME\n"
     "       net-bridge gc";
 
-enum { O_IPFILE = 0x100, O_NETNS, O_GATEWAY, O_INTERNAL, O_MTU, O_SUBNET };
+enum { O_IP = 0x100, O_IPFILE, O_NETNS, O_GATEWAY, O_INTERNAL, O_MTU, O_SUBNET };
 
 static const struct optspec attach_opts[] = {
-	{ "ip", required_argument, O_IPFILE + 100, "ADDR", "the container's address, or auto (default)" },
+	{ "ip", required_argument, O_IP, "ADDR", "the container's address, or auto (default)" },
 	{ "ip-file", required_argument, O_IPFILE, "FILE", "also write the address to FILE" },
 	{ "mac", required_argument, 'm', "ADDR", "the container's MAC address (default: random)" },
 	{ "netns", required_argument, O_NETNS, "NAME", "make /run/netns/NAME instead of running PROGRAM" },
@@ -915,7 +915,7 @@ cmd_attach(int argc, char *argv[])
 	optind = 1;
 	while ((c_ = optspec_getopt(argc, argv, attach_opts)) != -1) {
 		switch (c_) {
-		case O_IPFILE + 100:
+		case O_IP:
 			if (strcmp(optarg, "auto") == 0)
 				opt.want = 0;
 			else if (ip_parse(optarg, &opt.want) < 0)
