@@ -354,7 +354,7 @@ cmd_create(int argc, char *argv[])
 
 	if (nl_open(&nl) < 0)
 		die(exitfail, "netlink:");
-	if (nl_bridge_ensure(&nl, &c, &created, err, sizeof(err)) < 0)
+	if (nl_bridge_ensure(&nl, &c, 0, &created, err, sizeof(err)) < 0)
 		goto fail;
 	script_open(&sc);
 	nft_base(sc.f);
@@ -996,7 +996,7 @@ cmd_attach(int argc, char *argv[])
 		die(EXIT_SETUP, "network %s:", opt.network);
 	if (nl_open(&st.host) < 0)
 		die(EXIT_SETUP, "netlink:");
-	if ((bridge = nl_bridge_ensure(&st.host, &c, &created, err, sizeof(err))) < 0)
+	if ((bridge = nl_bridge_ensure(&st.host, &c, 1, &created, err, sizeof(err))) < 0)
 		die(EXIT_SETUP, "network %s: %s", c.name, err);
 	if (created) {
 		/* The bridge had gone (the namespace of the state was left): its

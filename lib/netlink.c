@@ -370,7 +370,8 @@ write_sysctl(const char *path, const char *val)
 }
 
 int
-nl_bridge_ensure(struct nl *nl, const struct netconf *c, int *created, char *err, size_t errlen)
+nl_bridge_ensure(struct nl *nl, const struct netconf *c, int quick, int *created,
+    char *err, size_t errlen)
 {
 	unsigned flags = 0;
 	char path[96], kind[16];
@@ -406,7 +407,8 @@ nl_bridge_ensure(struct nl *nl, const struct netconf *c, int *created, char *err
 		snprintf(err, errlen, "bridge %s: up: %s", c->name, strerror(errno));
 		return -1;
 	}
-	if (!c->internal) {
+	/* The sysctls cost more than the rest: once per bridge is enough. */
+	if (!c->internal && (*created || !quick)) {
 		if (write_sysctl("/proc/sys/net/ipv4/ip_forward", "1") < 0) {
 			snprintf(err, errlen, "ip_forward: %s", strerror(errno));
 			return -1;

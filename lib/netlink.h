@@ -44,8 +44,9 @@ struct netconf;
  * NAT, IPv4 forwarding and route_localnet (published ports reached through
  * 127.0.0.1) on. Its index, or -1 with ERR saying what failed. A link of
  * that name that is not a bridge is refused, never touched. *CREATED says
- * whether the bridge was made here. */
-int nl_bridge_ensure(struct nl *nl, const struct netconf *c, int *created,
-    char *err, size_t errlen);
+ * whether the bridge was made here. QUICK leaves the sysctls alone when the
+ * bridge was there already. */
+int nl_bridge_ensure(struct nl *nl, const struct netconf *c, int quick,
+    int *created, char *err, size_t errlen);
 
 #endif
