@@ -34,7 +34,7 @@ ctr() {
 	PIDS="$PIDS $_p"
 	echo $_p >"$TMP/$_c.pid"
 	_i=0
-	while [ ! -s "$TMP/$_c.ip" ] && [ $_i -lt 100 ]; do
+	while [ ! -s "$TMP/$_c.ip" ] && [ $_i -lt 400 ]; do
 		kill -0 $_p 2>/dev/null || break
 		sleep 0.05; _i=$((_i + 1))
 	done
@@ -43,12 +43,12 @@ ctr() {
 pidof_ctr() { cat "$TMP/$1.pid"; }
 # inside NAME CMD...: run CMD in container NAME's network namespace.
 inside() { _p=$(pidof_ctr "$1"); shift; nsenter -t "$_p" -n "$@" >/dev/null 2>&1; }
-# retry CMD...: CMD until it succeeds, for up to 5 s (the kernel tears
+# retry CMD...: CMD until it succeeds, for up to 20 s (the kernel tears
 # namespaces down asynchronously, the watcher reacts to exits).
 retry() {
 	_i=0
 	until "$@"; do
-		_i=$((_i + 1)); [ $_i -ge 50 ] && return 1
+		_i=$((_i + 1)); [ $_i -ge 200 ] && return 1
 		sleep 0.1
 	done
 }
