@@ -359,12 +359,21 @@ nl_route_default(struct nl *nl, int index, uint32_t gw)
 static int
 write_sysctl(const char *path, const char *val)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	char cur[16];
+	int fd = open(path, O_RDWR | O_CLOEXEC);
 	ssize_t n;
 
+	/* Already so: fine even where /proc/sys is read-only. */
+	if (fd < 0 && errno == EROFS)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -1;
-	n = write(fd, val, strlen(val));
+	n = read(fd, cur, sizeof(cur) - 1);
+	if (n > 0 && (size_t)n == strlen(val) + 1 && strncmp(cur, val, strlen(val)) == 0) {
+		close(fd);
+		return 0;
+	}
+	n = pwrite(fd, val, strlen(val), 0);
 	close(fd);
 	return n == (ssize_t)strlen(val) ? 0 : -1;
 }
