@@ -511,6 +511,9 @@ cmd_rm(int argc, char *argv[])
 	load_or_die(root, name, &c);
 	if ((dirfd = openat(root, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		die(exitfail, "network %s:", name);
+	/* Held to the end: no container can lease an address meanwhile. */
+	if (ipam_lock(dirfd, "lock") < 0)
+		die(exitfail, "network %s: lock:", name);
 	each_lease(dirfd, count_lease, &u);
 	if (u.live)
 		die(exitfail, "network %s: in use by %d container%s (%s)", name, u.live,
