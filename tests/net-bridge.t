@@ -158,6 +158,7 @@ testerr "bad protocol" 125 '\-\-publish 81:80/sctp: protocol must be tcp or udp'
 testerr "bad MAC" 125 '\-\-mac 02:42: expected six hex bytes' net-bridge --mac 02:42 -- true
 testerr "unknown network" 125 'network nope: no such network' net-bridge --network nope -- true
 testerr "program not found: 127" 127 'exec /nonexistent/prog:' net-bridge -- /nonexistent/prog
+testerr "program not executable: 126" 126 "exec $TMP/www/index.html:" net-bridge -- "$TMP/www/index.html"
 testcmd "bad input left no lease" 0 "$leases" sh -c "net-bridge inspect skiff0 | grep -c '^lease='"
 ok "bad input left no link" retry sh -c "[ \"\$(ls /sys/class/net | sort | tr '\n' ' ')\" = '$before' ]"
 ok "a MAC of one's own" sh -c \
