@@ -141,7 +141,13 @@ proc_start(pid_t pid, unsigned long long *start)
 	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL)
 		goto bad;
-	/* After ") " comes field 3; skip to field 22. */
+	/* After ") " comes field 3, the state: a zombie owns nothing any more
+	 * (a detached container's parent may never reap it). */
+	if (p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X')) {
+		errno = ESRCH;
+		return -1;
+	}
+	/* Skip to field 22. */
 	for (i = 3; i < 22; i++) {
 		p = strchr(p + 1, ' ');
 		if (p == NULL)

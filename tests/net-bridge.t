@@ -222,6 +222,12 @@ wait "$(pidof_ctr g)" 2>/dev/null
 ok "kill -9 leaves a stale lease" sh -c 'net-bridge inspect tiny | grep -q "^stale=10.77.0.2 pid="'
 testcmd "the next allocation reclaims it" 0 "10.77.0.2" net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
 ok "gc drops stale leases" sh -c 'net-bridge gc | grep -q "^leases="'
+sh -c "net-bridge --network tiny --ip-file '$TMP/z.ip' -- true & exec sleep 300" &
+Z=$!
+PIDS="$PIDS $Z"
+ok "a container whose parent never reaps it" retry test -s "$TMP/z.ip"
+testcmd "the zombie's lease is reclaimed" 0 "10.77.0.2" net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
+kill -9 $Z
 
 ip link del tiny
 testcmd "a bridge that went missing is made again" 0 "10.77.0.2" \
