@@ -210,6 +210,26 @@ else
 	skip "no python3 for a UDP listener"
 fi
 
+# ---- the watcher killed too: gc removes what it would have
+ok "container h, port 9090 published" ctr h --ip 10.88.0.40 --publish 9090:80 -- sleep 300
+W=$(for p in /proc/[0-9]*; do
+	[ "$(cat "$p/comm" 2>/dev/null)" = net-bridge-wait ] &&
+	    tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "$TMP/h.ip" && echo "${p#/proc/}"
+done)
+ok "h has a watcher" test -n "$W"
+kill -9 $W "$(pidof_ctr h)"
+wait "$(pidof_ctr h)" 2>/dev/null
+ok "with both gone the rule stays" sh -c 'nft list map ip skiff tcp_any | grep -q 9090'
+ok "gc removes the stale port (and leases)" sh -c 'net-bridge gc | grep -Eq "^leases=[1-9][0-9]* ports=1$"'
+ok "h's lease is gone" test ! -e "$SKIFF_RUN/net/skiff0/10.88.0.40"
+ok "and the rule" sh -c '! nft list map ip skiff tcp_any | grep -q 9090'
+
+# ---- MTU
+testcmd "a network with an MTU" 0 "small" net-bridge create small --subnet 10.76.0.0/24 --mtu 1400
+ok "its containers get it" sh -c 'net-bridge --network small -- ip -o link show eth0 | grep -q "mtu 1400"'
+ok "and the bridge" sh -c 'ip -o link show small | grep -q "mtu 1400"'
+ok "rm it" net-bridge rm small
+
 # ---- leases: kill -9 leaves one behind, the next allocation reclaims it
 testcmd "a /30 network" 0 "tiny" net-bridge create tiny --subnet 10.77.0.0/30
 ok "g takes the only address" ctr g --network tiny -- sleep 300
