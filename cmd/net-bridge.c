@@ -14,6 +14,7 @@
 #include <poll.h>
 #include <linux/if.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -662,6 +663,7 @@ static struct {
 	struct owner owner;
 	size_t nclaimed;
 	int rules;
+	int proxy;		/* lb-proxy publishes the ports, not nft */
 	struct nl host;
 	char veth[IFNAMSIZ];
 	int veth_made;
@@ -763,25 +765,112 @@ cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
+/* Without nft, the watcher publishes each port with an lb-proxy of its own,
+ * in the host's namespace: --ready-fd says when it listens. 0, or -1 with
+ * the proxies started so far stopped. */
+static pid_t proxies[MAXPORTS];
+
+static int
+start_proxies(const char *lbproxy)
+{
+	char listen[40], backend[40], h[16], c[16];
+	struct pubport *p;
+	size_t i;
+	int rp[2];
+	ssize_t n;
+
+	for (i = 0; i < opt.nports; i++) {
+		p = &opt.ports[i];
+		ip_format(p->hostip, h);
+		ip_format(p->ip, c);
+		snprintf(listen, sizeof(listen), "%s:%u", h, p->hostport);
+		snprintf(backend, sizeof(backend), "%s:%u", c, p->port);
+		if (pipe2(rp, O_CLOEXEC) < 0 || (proxies[i] = fork()) < 0)
+			goto fail;
+		if (proxies[i] == 0) {
+			if (dup2(rp[1], 3) < 0)
+				_exit(126);
+			execl(lbproxy, "lb-proxy", "--listen", listen, "--backend", backend,
+			    "--health", "none", "--ready-fd", "3",
+			    p->udp ? "--udp" : (char *)NULL, (char *)NULL);
+			_exit(127);
+		}
+		close(rp[1]);
+		while ((n = read(rp[0], c, 1)) < 0 && errno == EINTR)
+			;
+		close(rp[0]);
+		if (n != 1)
+			goto fail;
+	}
+	return 0;
+fail:
+	for (i = 0; i < opt.nports; i++)
+		if (proxies[i] > 0) {
+			kill(proxies[i], SIGTERM);
+			waitpid(proxies[i], NULL, 0);
+		}
+	return -1;
+}
+
+static void
+stop_proxies(void)
+{
+	size_t i;
+
+	for (i = 0; i < opt.nports; i++)
+		if (proxies[i] > 0)
+			kill(proxies[i], SIGTERM);
+	for (i = 0; i < opt.nports; i++)
+		if (proxies[i] > 0)
+			while (waitpid(proxies[i], NULL, 0) < 0 && errno == EINTR)
+				;
+}
+
+/* An executable NAME in PATH. */
+static const char *
+find_in_path(const char *name)
+{
+	static char buf[PATH_MAX];
+	const char *p = getenv("PATH"), *e;
+	size_t n;
+
+	for (p = p ? p : ""; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0 || n + strlen(name) + 2 > sizeof(buf))
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
 /*
  * Published ports are nft rules in the host's namespace, which the kernel
- * does not tie to the container's life. A small detached process, forked
- * here before the namespace changes, waits on a pidfd for this process (the
- * container, once exec'd) to end, then removes the rules, the port claims
- * and the lease. Were it killed too, `net-bridge gc` does the same.
+ * does not tie to the container's life (or lb-proxy processes, without
+ * nft). A small detached process, forked here before the namespace changes,
+ * waits on a pidfd for this process (the container, once exec'd) to end,
+ * then removes the rules (or stops the proxies), the port claims and the
+ * lease. Were it killed too, `net-bridge gc` does the same for rules.
  */
 static void
-spawn_watcher(void)
+spawn_watcher(const char *lbproxy)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0), keep[3], devnull;
+	int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0), keep[4], devnull, sp[2];
 	struct pollfd pfd;
+	char ok = 0;
 	pid_t pid;
 
 	if (pidfd < 0) {
+		if (st.proxy)
+			die(EXIT_SETUP, "--publish: pidfd_open:");
 		warn("pidfd_open: published ports stay until net-bridge gc:");
 		return;
 	}
-	if ((pid = fork()) < 0)
+	if (pipe2(sp, O_CLOEXEC) < 0 || (pid = fork()) < 0)
 		die(EXIT_SETUP, "fork:");
 	if (pid == 0) {
 		if (fork() != 0)
@@ -795,20 +884,36 @@ spawn_watcher(void)
 		keep[0] = pidfd;
 		keep[1] = st.netdir;
 		keep[2] = st.portsdir;
-		qsort(keep, 3, sizeof(int), cmp_int);
-		close_all_but(keep, 3);
+		keep[3] = sp[1];
+		qsort(keep, 4, sizeof(int), cmp_int);
+		close_all_but(keep, 4);
 		prctl(PR_SET_NAME, "net-bridge-wait");
+		ok = 1;
+		if (st.proxy && start_proxies(lbproxy) < 0)
+			ok = 0;
+		(void)!write(sp[1], &ok, 1);
+		close(sp[1]);
+		if (!ok)
+			_exit(1);
 		pfd.fd = pidfd;
 		pfd.events = POLLIN;
 		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 			;
+		if (st.proxy)
+			stop_proxies();
 		release_ports();
 		release_lease();
 		_exit(0);
 	}
+	close(sp[1]);
 	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
 		;
 	close(pidfd);
+	while (read(sp[0], &ok, 1) < 0 && errno == EINTR)
+		;
+	close(sp[0]);
+	if (!ok)
+		die(EXIT_SETUP, "--publish: lb-proxy did not start (is a host port in use?)");
 }
 
 static int
@@ -853,6 +958,10 @@ claim_ports(int root, uint32_t ip)
 		die(EXIT_SETUP, "--publish %s%s%u: host port %u/%s is already published%s%.0d%s",
 		    p->hostip ? h : "", p->hostip ? ":" : "", p->hostport, p->hostport,
 		    p->udp ? "udp" : "tcp", o.pid ? " (pid " : "", (int)o.pid, o.pid ? ")" : "");
+	}
+	if (st.proxy) {
+		close(lk);
+		return;
 	}
 	/* A rule left by an owner that died (and whose watcher did not clean
 	 * up) makes the add fail: take such rules out and try once more. */
@@ -911,6 +1020,7 @@ cmd_attach(int argc, char *argv[])
 	struct netconf c;
 	struct nl local;
 	char err[512], ip[16], gw[16], sub[16], prefix[4];
+	const char *lbproxy = NULL;
 	uint32_t addr;
 	int c_, root, r, bridge, created, nsfd, vidx, eidx;
 
@@ -962,8 +1072,11 @@ cmd_attach(int argc, char *argv[])
 		usage();
 	opt.argv = argv + optind;
 	check_name(opt.network);
-	if (opt.nports && nft_path() == NULL)
-		die(EXIT_SETUP, "--publish: nft not found (install nftables, or publish with lb-proxy)");
+	if (opt.nports && nft_path() == NULL) {
+		if ((lbproxy = find_in_path("lb-proxy")) == NULL)
+			die(EXIT_SETUP, "--publish: neither nft (nftables) nor lb-proxy found");
+		st.proxy = 1;
+	}
 
 	root = netroot();
 	if ((r = netconf_load(root, opt.network, &c)) < 0)
@@ -1026,7 +1139,7 @@ cmd_attach(int argc, char *argv[])
 	memcpy(ip, st.lease, sizeof(ip));
 	if (opt.nports) {
 		claim_ports(root, addr);
-		spawn_watcher();
+		spawn_watcher(lbproxy);
 	}
 
 	if (unshare(CLONE_NEWNET) < 0)

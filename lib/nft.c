@@ -172,6 +172,14 @@ nft_path(void)
 	const char *path = getenv("PATH"), *p, *e;
 	static const char *const fallback[] = { "/usr/sbin/nft", "/sbin/nft" };
 	size_t i, n;
+	const char *force = getenv("SKIFF_NFT");
+
+	/* SKIFF_NFT=none (or empty) does without nft; a path names it. */
+	if (force != NULL) {
+		if (*force == '\0' || strcmp(force, "none") == 0)
+			return NULL;
+		return access(force, X_OK) == 0 ? force : NULL;
+	}
 
 	for (p = path ? path : ""; *p; p = *e ? e + 1 : e) {
 		e = strchr(p, ':');

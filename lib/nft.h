@@ -35,7 +35,8 @@ int pubport_from_file(const char *name, struct pubport *p);
 int pubport_claim(int portsdir, const struct pubport *p, const struct owner *o,
     struct owner *holder);
 
-/* The path of nft(8) in PATH (or /usr/sbin, /sbin), NULL if there is none. */
+/* The path of nft(8): $SKIFF_NFT ("none": NULL), else in PATH (or /usr/sbin,
+ * /sbin); NULL if there is none. */
 const char *nft_path(void);
 
 /* Script pieces, written to F. nft_base declares the table, its sets and

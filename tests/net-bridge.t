@@ -138,6 +138,33 @@ ok "published port by hairpin, from d itself" sh -c \
 ok "published port from another container" sh -c \
     "nsenter -t $(pidof_ctr c) -n timeout 5 '$BB' wget -q -O - http://10.88.0.1:8080/ | grep -q 'hello from d'"
 
+# ---- without nft: lb-proxy publishes
+testerr "neither nft nor lb-proxy" 125 '\-\-publish: neither nft \(nftables\) nor lb-proxy found' \
+    env PATH=/nonexistent SKIFF_NFT=none "$TOP/bin/net-bridge" --publish 1234:80 -- /bin/true
+lbp() { for p in /proc/[0-9]*; do tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "^lb-proxy .*--backend 10.88.0.50:80" && echo "${p#/proc/}"; done; }
+if command -v lb-proxy >/dev/null; then
+	SKIFF_NFT=none
+	export SKIFF_NFT
+	ok "container p, port 8282 published by lb-proxy" ctr p --ip 10.88.0.50 --publish 8282:80 \
+	    -- "$BB" httpd -f -p 80 -h "$TMP/www"
+	unset SKIFF_NFT
+	ok "an lb-proxy serves it" test -n "$(lbp)"
+	ok "no nft rule for it" sh -c '! nft list map ip skiff tcp_any | grep -q 8282'
+	ok "lb-proxy: on 127.0.0.1" retry sh -c \
+	    "timeout 5 '$BB' wget -q -O - http://127.0.0.1:8282/ 2>/dev/null | grep -q 'hello from d'"
+	ok "lb-proxy: on the host address" sh -c \
+	    "timeout 5 '$BB' wget -q -O - http://198.51.100.1:8282/ | grep -q 'hello from d'"
+	ok "lb-proxy: by hairpin" sh -c \
+	    "nsenter -t $(pidof_ctr p) -n timeout 5 '$BB' wget -q -O - http://198.51.100.1:8282/ | grep -q 'hello from d'"
+	testerr "lb-proxy: the port is claimed" 125 'host port 8282/tcp is already published' \
+	    net-bridge --publish 8282:80 -- true
+	kill "$(pidof_ctr p)"
+	ok "lb-proxy stops with the container" retry test -z "$(lbp)"
+	ok "and the claim goes" retry test ! -e "$SKIFF_RUN/net/.ports/tcp-8282"
+else
+	skip "lb-proxy not built"
+fi
+
 # ---- bad input to the chain-loader: a clear error, nothing left behind
 before=$(links)
 leases=$(net-bridge inspect skiff0 | grep -c '^lease=')
@@ -204,7 +231,7 @@ if command -v python3 >/dev/null; then
 	    -- python3 "$TMP/udp.py" listen "$TMP/udp.out"
 	ok "its rule" sh -c 'nft list map ip skiff udp_ip | grep -q "127.0.0.1 . 5353 : 10.88.0.30 . 53"'
 	ok "a datagram to 127.0.0.1:5353 reaches it" retry sh -c \
-	    "python3 '$TMP/udp.py' send; grep -q over-udp '$TMP/udp.out'"
+	    "python3 '$TMP/udp.py' send; grep -q over-udp '$TMP/udp.out' 2>/dev/null"
 	ok "its rule goes when it exits" retry sh -c '! nft list map ip skiff udp_ip | grep -q 5353'
 else
 	skip "no python3 for a UDP listener"
