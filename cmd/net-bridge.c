@@ -367,7 +367,7 @@ cmd_create(int argc, char *argv[])
 			err[sizeof(err) - 1] = '\0';
 			goto fail;
 		}
-		warn("network %s: nft not found: no NAT, isolation or published ports"
+		warn("network %s: nft not found: no NAT or isolation; ports go through lb-proxy"
 		    " (install nftables)", name);
 	}
 	if (r != 1) {
