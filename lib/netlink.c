@@ -164,7 +164,7 @@ nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
 {
 	union {
 		struct nlmsghdr h;
-		char buf[4096];
+		char buf[16384];
 	} ans;
 	struct req r;
 	struct ifinfomsg *ifi;
@@ -184,7 +184,6 @@ nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
 	if (talk(nl, &r, &ans, sizeof(ans)) < 0)
 		return -1;
 	if (ans.h.nlmsg_type != RTM_NEWLINK ||
-	    ans.h.nlmsg_len > sizeof(ans) ||
 	    ans.h.nlmsg_len < NLMSG_LENGTH(sizeof(*ifi))) {
 		errno = EPROTO;
 		return -1;
@@ -196,7 +195,9 @@ nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
 		*master = 0;
 	if (kind != NULL && kindlen)
 		kind[0] = '\0';
-	len = (int)(ans.h.nlmsg_len - NLMSG_LENGTH(sizeof(*ifi)));
+	/* A longer answer was cut at sizeof(ans): read what is there. */
+	len = (int)((ans.h.nlmsg_len < sizeof(ans) ? ans.h.nlmsg_len : sizeof(ans)) -
+	    NLMSG_LENGTH(sizeof(*ifi)));
 	for (a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		if (a->rta_type == IFLA_MASTER && master && RTA_PAYLOAD(a) >= 4)
 			memcpy(master, RTA_DATA(a), 4);
