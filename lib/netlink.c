@@ -243,6 +243,20 @@ nl_link_del(struct nl *nl, int index)
 }
 
 int
+nl_link_mtu(struct nl *nl, int index, unsigned mtu)
+{
+	struct req r;
+	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+
+	ifi->ifi_index = index;
+	if (put_u32(&r, IFLA_MTU, mtu) < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return talk(nl, &r, NULL, 0);
+}
+
+int
 nl_bridge_add(struct nl *nl, const char *name, unsigned mtu)
 {
 	struct req r;
@@ -406,6 +420,13 @@ nl_bridge_ensure(struct nl *nl, const struct netconf *c, int quick, int *created
 		*created = 1;
 		if ((idx = nl_link_get(nl, c->name, &flags, NULL, NULL, 0)) < 0) {
 			snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
+			return -1;
+		}
+		/* Set again once made: an MTU given at creation does not count as
+		 * the user's, and the kernel recomputes it from the ports as they
+		 * come and go; one set afterwards sticks. */
+		if (c->mtu && nl_link_mtu(nl, idx, c->mtu) < 0) {
+			snprintf(err, errlen, "bridge %s: mtu %u: %s", c->name, c->mtu, strerror(errno));
 			return -1;
 		}
 	}

@@ -24,6 +24,7 @@ int nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
     char *kind, size_t kindlen);
 int nl_link_up(struct nl *nl, int index);
 int nl_link_del(struct nl *nl, int index);
+int nl_link_mtu(struct nl *nl, int index, unsigned mtu);
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu);
 
 /* A veth pair: NAME on the bridge MASTER (if > 0), up; its PEER created
