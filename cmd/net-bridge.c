@@ -765,88 +765,7 @@ cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-/* Without nft, the watcher publishes each port with an lb-proxy of its own,
- * in the host's namespace: --ready-fd says when it listens. 0, or -1 with
- * the proxies started so far stopped. */
 static pid_t proxies[MAXPORTS];
-
-static int
-start_proxies(const char *lbproxy)
-{
-	char listen[40], backend[40], h[16], c[16];
-	struct pubport *p;
-	size_t i;
-	int rp[2];
-	ssize_t n;
-
-	for (i = 0; i < opt.nports; i++) {
-		p = &opt.ports[i];
-		ip_format(p->hostip, h);
-		ip_format(p->ip, c);
-		snprintf(listen, sizeof(listen), "%s:%u", h, p->hostport);
-		snprintf(backend, sizeof(backend), "%s:%u", c, p->port);
-		if (pipe2(rp, O_CLOEXEC) < 0 || (proxies[i] = fork()) < 0)
-			goto fail;
-		if (proxies[i] == 0) {
-			if (dup2(rp[1], 3) < 0)
-				_exit(126);
-			execl(lbproxy, "lb-proxy", "--listen", listen, "--backend", backend,
-			    "--health", "none", "--ready-fd", "3",
-			    p->udp ? "--udp" : (char *)NULL, (char *)NULL);
-			_exit(127);
-		}
-		close(rp[1]);
-		while ((n = read(rp[0], c, 1)) < 0 && errno == EINTR)
-			;
-		close(rp[0]);
-		if (n != 1)
-			goto fail;
-	}
-	return 0;
-fail:
-	for (i = 0; i < opt.nports; i++)
-		if (proxies[i] > 0) {
-			kill(proxies[i], SIGTERM);
-			waitpid(proxies[i], NULL, 0);
-		}
-	return -1;
-}
-
-static void
-stop_proxies(void)
-{
-	size_t i;
-
-	for (i = 0; i < opt.nports; i++)
-		if (proxies[i] > 0)
-			kill(proxies[i], SIGTERM);
-	for (i = 0; i < opt.nports; i++)
-		if (proxies[i] > 0)
-			while (waitpid(proxies[i], NULL, 0) < 0 && errno == EINTR)
-				;
-}
-
-/* An executable NAME in PATH. */
-static const char *
-find_in_path(const char *name)
-{
-	static char buf[PATH_MAX];
-	const char *p = getenv("PATH"), *e;
-	size_t n;
-
-	for (p = p ? p : ""; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ':');
-		if (e == NULL)
-			e = p + strlen(p);
-		n = (size_t)(e - p);
-		if (n == 0 || n + strlen(name) + 2 > sizeof(buf))
-			continue;
-		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return NULL;
-}
 
 /*
  * Published ports are nft rules in the host's namespace, which the kernel
@@ -889,7 +808,7 @@ spawn_watcher(const char *lbproxy)
 		close_all_but(keep, 4);
 		prctl(PR_SET_NAME, "net-bridge-wait");
 		ok = 1;
-		if (st.proxy && start_proxies(lbproxy) < 0)
+		if (st.proxy && pubport_proxy_start(lbproxy, opt.ports, opt.nports, proxies) < 0)
 			ok = 0;
 		(void)!write(sp[1], &ok, 1);
 		close(sp[1]);
@@ -900,7 +819,7 @@ spawn_watcher(const char *lbproxy)
 		while (poll(&pfd, 1, -1) < 0 && errno == EINTR)
 			;
 		if (st.proxy)
-			stop_proxies();
+			pubport_proxy_stop(proxies, opt.nports);
 		release_ports();
 		release_lease();
 		_exit(0);
@@ -1073,7 +992,9 @@ cmd_attach(int argc, char *argv[])
 	opt.argv = argv + optind;
 	check_name(opt.network);
 	if (opt.nports && nft_path() == NULL) {
-		if ((lbproxy = find_in_path("lb-proxy")) == NULL)
+		/* find_program's buffer is reused by nft_path: keep a copy. */
+		if ((lbproxy = find_program("lb-proxy")) == NULL ||
+		    (lbproxy = strdup(lbproxy)) == NULL)
 			die(EXIT_SETUP, "--publish: neither nft (nftables) nor lb-proxy found");
 		st.proxy = 1;
 	}

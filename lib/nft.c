@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,13 +167,32 @@ pubport_claim(int portsdir, const struct pubport *p, const struct owner *o,
 }
 
 const char *
-nft_path(void)
+find_program(const char *name)
 {
 	static char buf[PATH_MAX];
-	const char *path = getenv("PATH"), *p, *e;
+	const char *p = getenv("PATH"), *e;
+	size_t n;
+
+	for (p = p ? p : ""; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0 || n + strlen(name) + 2 > sizeof(buf))
+			continue;
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)n, p, name);
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return NULL;
+}
+
+const char *
+nft_path(void)
+{
 	static const char *const fallback[] = { "/usr/sbin/nft", "/sbin/nft" };
-	size_t i, n;
-	const char *force = getenv("SKIFF_NFT");
+	const char *force = getenv("SKIFF_NFT"), *p;
+	size_t i;
 
 	/* SKIFF_NFT=none (or empty) does without nft; a path names it. */
 	if (force != NULL) {
@@ -180,23 +200,75 @@ nft_path(void)
 			return NULL;
 		return access(force, X_OK) == 0 ? force : NULL;
 	}
-
-	for (p = path ? path : ""; *p; p = *e ? e + 1 : e) {
-		e = strchr(p, ':');
-		if (e == NULL)
-			e = p + strlen(p);
-		n = (size_t)(e - p);
-		if (n == 0 || n + 5 >= sizeof(buf))
-			continue;
-		memcpy(buf, p, n);
-		memcpy(buf + n, "/nft", 5);
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
+	if ((p = find_program("nft")) != NULL)
+		return p;
 	for (i = 0; i < sizeof(fallback) / sizeof(fallback[0]); i++)
 		if (access(fallback[i], X_OK) == 0)
 			return fallback[i];
 	return NULL;
+}
+
+int
+pubport_proxy_start(const char *lbproxy, const struct pubport *ports, size_t n,
+    pid_t *pids)
+{
+	char listen[40], backend[40], h[16], c[16];
+	const struct pubport *p;
+	size_t i;
+	int rp[2];
+	ssize_t r;
+
+	for (i = 0; i < n; i++)
+		pids[i] = 0;
+	for (i = 0; i < n; i++) {
+		p = &ports[i];
+		ip_format(p->hostip, h);
+		ip_format(p->ip, c);
+		snprintf(listen, sizeof(listen), "%s:%u", h, p->hostport);
+		snprintf(backend, sizeof(backend), "%s:%u", c, p->port);
+		if (pipe2(rp, O_CLOEXEC) < 0)
+			goto fail;
+		if ((pids[i] = fork()) < 0) {
+			pids[i] = 0;
+			close(rp[0]);
+			close(rp[1]);
+			goto fail;
+		}
+		if (pids[i] == 0) {
+			if (dup2(rp[1], 3) < 0)
+				_exit(126);
+			execl(lbproxy, "lb-proxy", "--listen", listen, "--backend", backend,
+			    "--health", "none", "--ready-fd", "3",
+			    p->udp ? "--udp" : (char *)NULL, (char *)NULL);
+			_exit(127);
+		}
+		close(rp[1]);
+		/* A newline once it listens; EOF when it died first. */
+		while ((r = read(rp[0], c, 1)) < 0 && errno == EINTR)
+			;
+		close(rp[0]);
+		if (r != 1)
+			goto fail;
+	}
+	return 0;
+fail:
+	pubport_proxy_stop(pids, n);
+	errno = EADDRINUSE;
+	return -1;
+}
+
+void
+pubport_proxy_stop(pid_t *pids, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			while (waitpid(pids[i], NULL, 0) < 0 && errno == EINTR)
+				;
 }
 
 void

@@ -4,6 +4,7 @@
 #ifndef SKIFF_NFT_H
 #define SKIFF_NFT_H
 
+#include <sys/types.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -38,6 +39,19 @@ int pubport_claim(int portsdir, const struct pubport *p, const struct owner *o,
 /* The path of nft(8): $SKIFF_NFT ("none": NULL), else in PATH (or /usr/sbin,
  * /sbin); NULL if there is none. */
 const char *nft_path(void);
+
+/* An executable NAME in PATH (a static buffer), NULL if there is none. */
+const char *find_program(const char *name);
+
+/*
+ * The userland fallback without nft: an lb-proxy(1) process per port,
+ * LBPROXY --listen HOSTIP:HOSTPORT --backend IP:PORT, started in order and
+ * each waited for until it listens; PIDS gets their pids. -1 when one did
+ * not start, with those started stopped.
+ */
+int pubport_proxy_start(const char *lbproxy, const struct pubport *ports, size_t n,
+    pid_t *pids);
+void pubport_proxy_stop(pid_t *pids, size_t n);
 
 /* Script pieces, written to F. nft_base declares the table, its sets and
  * maps and (re)writes the base chains' rules: idempotent. */

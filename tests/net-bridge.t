@@ -158,6 +158,15 @@ if command -v lb-proxy >/dev/null; then
 	    "nsenter -t $(pidof_ctr p) -n timeout 5 '$BB' wget -q -O - http://198.51.100.1:8282/ | grep -q 'hello from d'"
 	testerr "lb-proxy: the port is claimed" 125 'host port 8282/tcp is already published' \
 	    net-bridge --publish 8282:80 -- true
+	"$BB" nc -l -p 8383 >/dev/null 2>&1 &
+	NC=$!
+	PIDS="$PIDS $NC"
+	leases=$(net-bridge inspect skiff0 | grep -c '^lease=')
+	testerr "lb-proxy that cannot listen: a clear error" 125 'lb-proxy did not start' \
+	    env SKIFF_NFT=none net-bridge --publish 8383:80 -- true
+	testcmd "and nothing left: lease" 0 "$leases" sh -c "net-bridge inspect skiff0 | grep -c '^lease='"
+	ok "and nothing left: claim" test ! -e "$SKIFF_RUN/net/.ports/tcp-8383"
+	kill $NC
 	kill "$(pidof_ctr p)"
 	ok "lb-proxy stops with the container" retry test -z "$(lbp)"
 	ok "and the claim goes" retry test ! -e "$SKIFF_RUN/net/.ports/tcp-8282"
