@@ -413,7 +413,7 @@ nl_bridge_ensure(struct nl *nl, const struct netconf *c, int quick, int *created
 		return -1;
 	}
 	if (idx < 0) {
-		if (nl_bridge_add(nl, c->name, c->mtu) < 0) {
+		if (nl_bridge_add(nl, c->name, 0) < 0) {
 			snprintf(err, errlen, "create bridge %s: %s", c->name, strerror(errno));
 			return -1;
 		}
@@ -422,9 +422,9 @@ nl_bridge_ensure(struct nl *nl, const struct netconf *c, int quick, int *created
 			snprintf(err, errlen, "bridge %s: %s", c->name, strerror(errno));
 			return -1;
 		}
-		/* Set again once made: an MTU given at creation does not count as
-		 * the user's, and the kernel recomputes it from the ports as they
-		 * come and go; one set afterwards sticks. */
+		/* Set once made, not at creation: only a change of MTU marks it
+		 * as the user's; otherwise the kernel recomputes it from the
+		 * ports as they come and go. */
 		if (c->mtu && nl_link_mtu(nl, idx, c->mtu) < 0) {
 			snprintf(err, errlen, "bridge %s: mtu %u: %s", c->name, c->mtu, strerror(errno));
 			return -1;

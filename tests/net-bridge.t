@@ -246,6 +246,20 @@ else
 	skip "no python3 for a UDP listener"
 fi
 
+# ---- concurrent allocations
+testcmd "a /29 network" 0 "par" net-bridge create par --subnet 10.75.0.0/29
+PAR=""
+for i in 1 2 3 4 5; do
+	net-bridge --network par --ip-file "$TMP/par$i.ip" -- sleep 300 2>"$TMP/par$i.err" &
+	PAR="$PAR $!"
+done
+PIDS="$PIDS $PAR"
+ok "five chains at once all get an address" retry sh -c "cat '$TMP'/par[1-5].ip 2>/dev/null | wc -l | grep -qx 5"
+testcmd "five different ones" 0 "10.75.0.2 10.75.0.3 10.75.0.4 10.75.0.5 10.75.0.6" \
+    sh -c "cat '$TMP'/par[1-5].ip | sort -t. -k4 -n | tr '\n' ' ' | sed 's/ \$//'"
+kill -9 $PAR
+wait $PAR 2>/dev/null
+
 # ---- the watcher killed too: gc removes what it would have
 ok "container h, port 9090 published" ctr h --ip 10.88.0.40 --publish 9090:80 -- sleep 300
 W=$(for p in /proc/[0-9]*; do
@@ -313,7 +327,7 @@ for n in a b c e f; do kill -9 "$(pidof_ctr $n)" 2>/dev/null; done
 kill -9 $OUT 2>/dev/null
 wait 2>/dev/null
 testcmd "rm skiff0 once its containers are gone" 0 "" net-bridge rm skiff0
-testcmd "rm other, inner, tiny" 0 "" sh -c 'net-bridge rm other && net-bridge rm inner && net-bridge rm tiny'
+testcmd "rm other, inner, tiny, par" 0 "" sh -c 'net-bridge rm other && net-bridge rm inner && net-bridge rm tiny && net-bridge rm par'
 testcmd "no networks left" 0 "" net-bridge ls
 ok "no skiff elements left" sh -c '! nft list set ip skiff bridges | grep -q skiff0'
 done_testing
