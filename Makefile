@@ -11,6 +11,7 @@ CMDS = \
 	dockerfile-parse \
 	img-pack \
 	img-unpack \
+	net-bridge \
 	ns-run \
 	ns-runc \
 	skiff-probe \
@@ -22,6 +23,7 @@ BIN = \
 	bin/dockerfile-parse \
 	bin/img-pack \
 	bin/img-unpack \
+	bin/net-bridge \
 	bin/ns-run \
 	bin/ns-runc \
 	bin/skiff-probe \
@@ -33,6 +35,7 @@ MAN = \
 	man/dockerfile-parse.1 \
 	man/img-pack.1 \
 	man/img-unpack.1 \
+	man/net-bridge.1 \
 	man/ns-run.1 \
 	man/ns-runc.1 \
 	man/skiff-check.1 \
@@ -63,9 +66,12 @@ LIBOBJ = \
 	lib/fd.o \
 	lib/flatten.o \
 	lib/image.o \
+	lib/ipam.o \
 	lib/json.o \
 	lib/jsonr.o \
 	lib/mountops.o \
+	lib/netlink.o \
+	lib/nft.o \
 	lib/num.o \
 	lib/ocicg.o \
 	lib/ociproc.o \
@@ -88,7 +94,10 @@ LIBOBJ = \
 	lib/zstdw.o
 LIBHDR = \
 	lib/cgroup.h \
+	lib/ipam.h \
 	lib/jsonr.h \
+	lib/netlink.h \
+	lib/nft.h \
 	lib/ocicg.h \
 	lib/ociproc.h \
 	lib/ocispec.h \
@@ -200,6 +209,10 @@ bin/img-pack: cmd/img-pack.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 bin/dockerfile-parse: cmd/dockerfile-parse.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/dockerfile-parse.c lib/libutil.a $(LDFLAGS)
+
+bin/net-bridge: cmd/net-bridge.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/net-bridge.c lib/libutil.a $(LDFLAGS)
 
 test check: all $(TESTBIN)
 	tests/run
