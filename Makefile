@@ -5,14 +5,14 @@
 
 include config.mk
 
-CMDS = ns-run
-BIN = bin/ns-run
-MAN = man/ns-run.1
+CMDS = ns-run lb-proxy
+BIN = bin/ns-run bin/lb-proxy
+MAN = man/ns-run.1 man/lb-proxy.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o
-LIBHDR = lib/util.h
+	lib/seccomp.o lib/lbconf.o lib/lbproto.o
+LIBHDR = lib/util.h lib/lb.h
 
 all: $(BIN)
 
@@ -37,6 +37,10 @@ lib/libutil.a: $(LIBOBJ)
 bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
+
+bin/lb-proxy: cmd/lb-proxy.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/lb-proxy.c lib/libutil.a $(LDFLAGS)
 
 test check: all
 	tests/run
