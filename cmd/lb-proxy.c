@@ -60,7 +60,7 @@ struct dir {
 	size_t n;
 	char *buf;
 	size_t off;
-	int eof, shut;
+	int eof, shut, bulk;
 };
 
 struct conn {
@@ -71,6 +71,7 @@ struct conn {
 	struct sockaddr_storage peer, local;
 	struct dir up, down;
 	uint64_t deadline;
+	uint32_t early;		/* client events seen while connecting */
 	struct conn *prev, *next;
 	int dead;
 };
@@ -126,7 +127,8 @@ static struct flow *fhead, *ftail;
 static unsigned long long nflows;
 /* Closed in this epoll batch, freed after it: a later event of the same
  * batch may still point at them. */
-static struct conn *deadconns;
+static struct conn *deadconns, *freeconns;
+static size_t nfreeconns;
 static struct flow *deadflows;
 
 static const char usage_line[] =
@@ -579,26 +581,25 @@ accept_pause(void)
 
 /* ---- TCP connections ----------------------------------------------------- */
 
-static void
+static char *bufpool[POOLMAX];
+static size_t nbufpool;
+
+static int
 pipe_get(struct dir *d)
 {
 	int p[2];
 
-	d->pr = d->pw = -1;
-	if (!conf.nosplice) {
-		if (npool > 0) {
-			npool--;
-			d->pr = pool[npool][0];
-			d->pw = pool[npool][1];
-			return;
-		}
-		if (pipe2(p, O_NONBLOCK | O_CLOEXEC) == 0) {
-			d->pr = p[0];
-			d->pw = p[1];
-			return;
-		}
+	if (npool > 0) {
+		npool--;
+		d->pr = pool[npool][0];
+		d->pw = pool[npool][1];
+		return 0;
 	}
-	d->buf = malloc(BUFSZ);
+	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
+		return -1;
+	d->pr = p[0];
+	d->pw = p[1];
+	return 0;
 }
 
 static void
@@ -615,7 +616,10 @@ dir_free(struct dir *d)
 		}
 	}
 	d->pr = d->pw = -1;
-	free(d->buf);
+	if (d->buf != NULL && nbufpool < POOLMAX)
+		bufpool[nbufpool++] = d->buf;
+	else
+		free(d->buf);
 	d->buf = NULL;
 }
 
@@ -639,63 +643,102 @@ conn_close(struct conn *c)
 	listeners_update();
 }
 
-/* Move bytes from src to dst until neither side can make progress.
- * Returns the bytes moved, or -1 when the connection is broken. */
+/*
+ * Move bytes from src to dst until one side would block. Short exchanges
+ * go through a buffer with recv/send; a direction that fills the buffer is
+ * a bulk transfer and moves to a pipe and splice(), which copies nothing.
+ * A short recv means the socket is drained (epoll's edge fires again for
+ * anything arriving later), unless the peer's FIN is pending (hup).
+ * Returns the bytes moved, or -1 when the connection is broken.
+ */
 static ssize_t
-dir_pump(struct dir *d, int src, int dst)
+dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 {
 	ssize_t r, moved = 0;
-	int progress;
+	size_t want;
+	int did, rblocked = 0, wblocked = 0;
 
-	if (d->pr < 0 && d->buf == NULL)
-		return -1;
 	do {
-		progress = 0;
-		if (d->n > 0) {
+		did = 0;
+		if (d->n > 0 && !wblocked) {
 			if (d->pr >= 0)
 				r = splice(d->pr, NULL, dst, NULL, d->n,
 				    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			else
 				r = send(dst, d->buf + d->off, d->n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (r > 0) {
+				if (d->pr < 0 && (size_t)r < d->n)
+					wblocked = 1;
 				d->n -= (size_t)r;
 				d->off = d->n ? d->off + (size_t)r : 0;
 				moved += r;
-				progress = 1;
-			} else if (r < 0 && errno != EAGAIN && errno != EINTR)
+				did = 1;
+			} else if (r < 0 && errno == EAGAIN)
+				wblocked = 1;
+			else if (r < 0 && errno != EINTR)
 				return -1;
 		}
-		if (!d->eof && d->n < (d->pr >= 0 ? PIPESZ : BUFSZ) && (d->pr >= 0 || d->off == 0)) {
-			if (d->pr >= 0)
-				r = splice(src, NULL, d->pw, NULL, PIPESZ - d->n,
-				    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (d->pr < 0 && d->bulk && d->n == 0 && pipe_get(d) == 0) {
+			if (nbufpool < POOLMAX)
+				bufpool[nbufpool++] = d->buf;
 			else
-				r = recv(src, d->buf + d->n, BUFSZ - d->n, MSG_DONTWAIT);
-			if (r > 0) {
-				d->n += (size_t)r;
-				progress = 1;
-			} else if (r == 0) {
-				d->eof = 1;
-				progress = 1;
-			} else if (errno != EAGAIN && errno != EINTR)
-				return -1;
+				free(d->buf);
+			d->buf = NULL;
 		}
-	} while (progress);
+		if (d->eof || rblocked)
+			continue;
+		if (d->pr >= 0) {
+			if (d->n >= PIPESZ)
+				continue;
+			r = splice(src, NULL, d->pw, NULL, PIPESZ - d->n,
+			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			want = 0;
+		} else {
+			if (d->off > 0 || d->n >= BUFSZ)
+				continue;
+			if (d->buf == NULL) {
+				d->buf = nbufpool ? bufpool[--nbufpool] : malloc(BUFSZ);
+				if (d->buf == NULL)
+					return -1;
+			}
+			want = BUFSZ - d->n;
+			r = recv(src, d->buf + d->n, want, MSG_DONTWAIT);
+		}
+		if (r > 0) {
+			d->n += (size_t)r;
+			did = 1;
+			if (want && (size_t)r == want)
+				d->bulk = !conf.nosplice;
+			else if (want && !hup)
+				rblocked = 1;
+		} else if (r == 0) {
+			d->eof = 1;
+			did = 1;
+		} else if (errno == EAGAIN)
+			rblocked = 1;
+		else if (errno != EINTR)
+			return -1;
+	} while (did);
 	if (d->eof && d->n == 0 && !d->shut) {
-		/* Half-close: pass the FIN on and keep the other way open. */
-		shutdown(dst, SHUT_WR);
+		/* Half-close: pass the FIN on and keep the other way open.
+		 * When the other way is closed already, close() does it. */
+		if (!othershut)
+			shutdown(dst, SHUT_WR);
 		d->shut = 1;
 	}
 	return moved;
 }
 
+/* which: 1 the client-to-backend direction, 2 the other, 3 both. */
 static void
-conn_pump(struct conn *c)
+conn_pump(struct conn *c, int which, int hup)
 {
-	ssize_t u, w;
+	ssize_t u = 0, w = 0;
 
-	u = dir_pump(&c->up, c->cfd, c->bfd);
-	w = u < 0 ? -1 : dir_pump(&c->down, c->bfd, c->cfd);
+	if (which & 1)
+		u = dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut);
+	if ((which & 2) && u >= 0)
+		w = dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut);
 	if (u < 0 || w < 0 || (c->up.shut && c->down.shut)) {
 		conn_close(c);
 		return;
@@ -704,13 +747,34 @@ conn_pump(struct conn *c)
 		c->be->bup += (unsigned long long)u;
 		c->be->bdown += (unsigned long long)w;
 		c->deadline = now + conf.itimeout;
-		clist_del(&open_conns, c);
-		clist_push(&open_conns, c);
+		if (c != open_conns.tail) {
+			clist_del(&open_conns, c);
+			clist_push(&open_conns, c);
+		}
 	}
 }
 
+/* An event on one side: its input feeds one direction, its output space
+ * drains the other. */
 static void
-conn_established(struct conn *c)
+conn_event(struct conn *c, int side, uint32_t ev)
+{
+	int hup = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	struct dir *out = side == K_CLIENT ? &c->down : &c->up;
+	int which = 0;
+
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		which |= side == K_CLIENT ? 1 : 2;
+	if ((ev & EPOLLOUT) && out->n > 0)
+		which |= side == K_CLIENT ? 2 : 1;
+	if (which)
+		conn_pump(c, which, hup);
+}
+
+/* bev: the backend's event that told us, or 0 when connect() succeeded
+ * at once. */
+static void
+conn_established(struct conn *c, uint32_t bev)
 {
 	char hdr[128];
 	int n = 0;
@@ -730,9 +794,11 @@ conn_established(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	pipe_get(&c->up);
-	pipe_get(&c->down);
-	conn_pump(c);
+	/* What the client sent meanwhile: its edge has passed, so handle
+	 * it as if it came now. */
+	conn_event(c, K_CLIENT, c->early);
+	if (!c->dead && bev)
+		conn_event(c, K_BACKEND, bev);
 }
 
 /* Connect the client to a backend it has not been offered yet; a backend
@@ -768,7 +834,7 @@ conn_connect(struct conn *c)
 				return;
 			}
 			if (rc == 0) {
-				conn_established(c);
+				conn_established(c, 0);
 				return;
 			}
 			/* Retries go to the back of the line of deadlines. */
@@ -812,7 +878,7 @@ backend_event(struct conn *c, uint32_t ev)
 	socklen_t el = sizeof(err);
 
 	if (c->state == ST_OPEN) {
-		conn_pump(c);
+		conn_event(c, K_BACKEND, ev);
 		return;
 	}
 	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
@@ -820,7 +886,7 @@ backend_event(struct conn *c, uint32_t ev)
 	if (err != 0)
 		conn_retry(c, err);
 	else if (ev & EPOLLOUT)
-		conn_established(c);
+		conn_established(c, ev);
 }
 
 static void
@@ -843,7 +909,12 @@ tcp_accept(int lfd)
 				warn("accept:");
 			return;
 		}
-		c = calloc(1, sizeof(*c));
+		if ((c = freeconns) != NULL) {
+			freeconns = c->next;
+			nfreeconns--;
+			memset(c, 0, sizeof(*c));
+		} else
+			c = calloc(1, sizeof(*c));
 		if (c == NULL) {
 			close(fd);
 			accept_pause();
@@ -1268,7 +1339,12 @@ reap(void)
 
 	while ((c = deadconns) != NULL) {
 		deadconns = c->next;
-		free(c);
+		if (nfreeconns < 256) {
+			c->next = freeconns;
+			freeconns = c;
+			nfreeconns++;
+		} else
+			free(c);
 	}
 	while ((f = deadflows) != NULL) {
 		deadflows = f->hnext;
@@ -1295,6 +1371,7 @@ int
 main(int argc, char *argv[])
 {
 	struct epoll_event evs[256];
+	struct conn *c;
 	struct rlimit rl;
 	sigset_t ss;
 	char err[256];
@@ -1365,9 +1442,13 @@ main(int argc, char *argv[])
 			switch (t->kind) {
 			case K_LISTEN: tcp_accept(*(int *)t->p); break;
 			case K_CLIENT:
-				if (!((struct conn *)t->p)->dead &&
-				    ((struct conn *)t->p)->state == ST_OPEN)
-					conn_pump(t->p);
+				c = t->p;
+				if (c->dead)
+					break;
+				if (c->state == ST_OPEN)
+					conn_event(c, K_CLIENT, evs[k].events);
+				else
+					c->early |= evs[k].events;
 				break;
 			case K_BACKEND:
 				if (!((struct conn *)t->p)->dead)
