@@ -1259,10 +1259,12 @@ parse_args(int argc, char *argv[])
 			break;
 		case O_UDP: conf.udp = 1; break;
 		case OPT_HELP:
-			if ((help = optspec_help(usage_line, options)) == NULL)
-				die(1, "--help:");
-			fputs(help, stdout);
-			exit(0);
+			help = optspec_help(usage_line, options);
+			if (help != NULL) {
+				fputs(help, stdout);
+				exit(0);
+			}
+			die(1, "--help:");
 		case OPT_VERSION:
 			printf("lb-proxy %s\n", SKIFF_VERSION);
 			exit(0);
