@@ -61,6 +61,12 @@ struct dir {
 	char *buf;
 	size_t off;
 	int eof, shut, bulk;
+	unsigned long long got;	/* bytes ever read */
+	/* Until the backend answers, what was sent to it, for a replay on
+	 * another backend if it resets the connection unanswered. */
+	char *save;
+	size_t savelen;
+	int saving;
 };
 
 struct conn {
@@ -583,6 +589,16 @@ accept_pause(void)
 
 static char *bufpool[POOLMAX];
 static size_t nbufpool;
+static int pump_errfd;		/* the socket that failed in dir_pump */
+
+static void
+save_stop(struct dir *d)
+{
+	d->saving = 0;
+	free(d->save);
+	d->save = NULL;
+	d->savelen = 0;
+}
 
 static int
 pipe_get(struct dir *d)
@@ -616,6 +632,7 @@ dir_free(struct dir *d)
 		}
 	}
 	d->pr = d->pw = -1;
+	save_stop(d);
 	if (d->buf != NULL && nbufpool < POOLMAX)
 		bufpool[nbufpool++] = d->buf;
 	else
@@ -666,6 +683,16 @@ dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 				    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 			else
 				r = send(dst, d->buf + d->off, d->n, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (r > 0 && d->saving) {
+				if (d->save == NULL)
+					d->save = malloc(BUFSZ);
+				if (d->save == NULL || d->savelen + (size_t)r > BUFSZ)
+					save_stop(d);
+				else {
+					memcpy(d->save + d->savelen, d->buf + d->off, (size_t)r);
+					d->savelen += (size_t)r;
+				}
+			}
 			if (r > 0) {
 				if (d->pr < 0 && (size_t)r < d->n)
 					wblocked = 1;
@@ -675,10 +702,13 @@ dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 				did = 1;
 			} else if (r < 0 && errno == EAGAIN)
 				wblocked = 1;
-			else if (r < 0 && errno != EINTR)
+			else if (r < 0 && errno != EINTR) {
+				pump_errfd = dst;
 				return -1;
+			}
 		}
 		if (d->pr < 0 && d->bulk && d->n == 0 && pipe_get(d) == 0) {
+			save_stop(d);
 			if (nbufpool < POOLMAX)
 				bufpool[nbufpool++] = d->buf;
 			else
@@ -706,6 +736,7 @@ dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 		}
 		if (r > 0) {
 			d->n += (size_t)r;
+			d->got += (unsigned long long)r;
 			did = 1;
 			if (want && (size_t)r == want)
 				d->bulk = !conf.nosplice;
@@ -716,8 +747,10 @@ dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 			did = 1;
 		} else if (errno == EAGAIN)
 			rblocked = 1;
-		else if (errno != EINTR)
+		else if (errno != EINTR) {
+			pump_errfd = src;
 			return -1;
+		}
 	} while (did);
 	if (d->eof && d->n == 0 && !d->shut) {
 		/* Half-close: pass the FIN on and keep the other way open.
@@ -727,6 +760,53 @@ dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
 		d->shut = 1;
 	}
 	return moved;
+}
+
+static void conn_connect(struct conn *c);
+
+/*
+ * The backend reset the connection before answering a byte: most likely a
+ * replica that died with our connection still in its accept queue. Offer
+ * the client the next backend and send it what the first one got. (A
+ * backend that closes with a FIN instead may have meant it: no replay.)
+ */
+static void
+conn_replay(struct conn *c)
+{
+	struct dir *d = &c->up;
+	struct backend *b = c->be;
+	char *nb;
+
+	nb = malloc(BUFSZ + BUFSZ);
+	if (nb == NULL || d->pr >= 0) {
+		free(nb);
+		conn_close(c);
+		return;
+	}
+	memcpy(nb, d->save, d->savelen);
+	if (d->n > 0)
+		memcpy(nb + d->savelen, d->buf + d->off, d->n);
+	/* The buffer now holds the whole stream so far (up to twice BUFSZ;
+	 * reads into it stay within BUFSZ). */
+	d->n += d->savelen;
+	d->off = 0;
+	if (d->buf != NULL && nbufpool < POOLMAX)
+		bufpool[nbufpool++] = d->buf;
+	else
+		free(d->buf);
+	d->buf = nb;
+	d->shut = 0;
+	save_stop(d);
+	clist_del(&open_conns, c);
+	c->state = ST_CONNECTING;
+	clist_push(&connecting, c);
+	backend_down(b, ECONNRESET);
+	close(c->bfd);
+	c->bfd = -1;
+	b->active--;
+	c->be = NULL;
+	backend_maybe_free(b);
+	conn_connect(c);
 }
 
 /* which: 1 the client-to-backend direction, 2 the other, 3 both. */
@@ -739,6 +819,13 @@ conn_pump(struct conn *c, int which, int hup)
 		u = dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut);
 	if ((which & 2) && u >= 0)
 		w = dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut);
+	if ((u < 0 || w < 0) && pump_errfd == c->bfd && c->up.saving &&
+	    c->down.got == 0 && (errno == ECONNRESET || errno == EPIPE)) {
+		conn_replay(c);
+		return;
+	}
+	if (c->up.saving && (c->down.got > 0 || c->down.eof))
+		save_stop(&c->up);
 	if (u < 0 || w < 0 || (c->up.shut && c->down.shut)) {
 		conn_close(c);
 		return;
@@ -794,8 +881,11 @@ conn_established(struct conn *c, uint32_t bev)
 		conn_close(c);
 		return;
 	}
+	c->up.saving = 1;
 	/* What the client sent meanwhile: its edge has passed, so handle
-	 * it as if it came now. */
+	 * it as if it came now; after a replay, send what is held. */
+	if (c->up.n > 0 || (c->up.eof && !c->up.shut))
+		c->early |= EPOLLIN;
 	conn_event(c, K_CLIENT, c->early);
 	if (!c->dead && bev)
 		conn_event(c, K_BACKEND, bev);

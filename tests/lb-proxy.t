@@ -206,6 +206,22 @@ kill $H1; wait $H1 2>/dev/null
 wait $loader
 ok "backend killed during a request loop: no failed request" sh -c "! grep -q FAIL '$TMP/load' && test \$(wc -l <'$TMP/load') = 60"
 httpd 1 $B1
+waitport $B1
+
+# The same under wrk, a new connection a request.
+if command -v wrk >/dev/null; then
+	wrk -t1 -c4 -d2s -H 'Connection: close' "http://127.0.0.1:$LB/" >"$TMP/wrk" 2>&1 &
+	w=$!
+	sleep 0.7
+	kill $H3; wait $H3 2>/dev/null
+	wait $w
+	ok "backend killed during a wrk run: no socket error, no bad reply" \
+	    sh -c "grep -q 'requests in' '$TMP/wrk' && ! grep -Eq 'Socket errors|Non-2xx' '$TMP/wrk'"
+	httpd 3 $B3
+	waitport $B3
+else
+	skip "wrk is not installed"
+fi
 lbstop
 
 # ---- reload ---------------------------------------------------------------------
