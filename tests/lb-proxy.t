@@ -42,6 +42,10 @@ if ($m eq 'hold') {		# hold PORT N: N idle connections until killed
 		if (select(my $r = $rin, undef, undef, 3)) { $s->recv(my $d, 65536); print "$d\n"; }
 		else { print "timeout\n"; }
 	}
+} elsif ($m eq 'rst') {		# PORT: accept and reset every connection
+	my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $!";
+	print "ok\n";
+	while (my $c = $l->accept) { setsockopt($c, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0)); close $c; }
 } elsif ($m eq 'unix') {		# PATH: print what the socket says
 	my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "unix: $!";
 	local $/; print scalar <$s>;
@@ -196,6 +200,16 @@ lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$X --backend 127.0.0.1:$((X + 1)) 
     --backend 127.0.0.1:$B3 --health none
 testcmd "two dead backends, health checks off: all answered" 0 "b3=5 " dist 5
 lbstop
+
+# A backend that accepts and resets: the request is replayed elsewhere.
+bg perl "$TMP/h.pl" rst $X >"$TMP/rst"
+RST=$BGPID
+i=0; until [ -s "$TMP/rst" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$X --backend 127.0.0.1:$B1 --health none
+testcmd "a backend resets unanswered: the request is replayed on another" 0 "b1=4 " dist 4
+ok "and the resetting backend is marked down" grep -q "backend 127.0.0.1:$X: down: Connection reset by peer" "$TMP/lb.log"
+lbstop
+kill $RST
 
 # A kill during a load of new connections: none fails after it.
 lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3
