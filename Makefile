@@ -11,7 +11,7 @@ MAN = man/ns-run.1 man/lb-proxy.1
 SCRIPTS =
 
 LIBOBJ = lib/caps.o lib/err.o lib/exec.o lib/fd.o lib/num.o lib/opt.o lib/path.o \
-	lib/seccomp.o lib/lbconf.o lib/lbproto.o
+	lib/seccomp.o lib/lbconf.o lib/lbproto.o lib/lbpump.o
 LIBHDR = lib/util.h lib/lb.h
 
 all: $(BIN)

@@ -25,9 +25,6 @@
 
 #define MAXLISTEN 16
 #define MAXTRY 16		/* backends one client is offered before giving up */
-#define BUFSZ 16384		/* the copy buffer when splice() is not available */
-#define PIPESZ 65536		/* what a pipe holds (the kernel's default) */
-#define POOLMAX 64		/* empty pipes kept for the next connection */
 #define TICK_MS 250
 #define UDP_BUCKETS 4096
 
@@ -53,29 +50,13 @@ struct backend {
 	struct backend *next;	/* on the list of draining backends */
 };
 
-/* One direction of a connection: src -> dst through a pipe (splice) or a
- * buffer (the fallback). */
-struct dir {
-	int pr, pw;
-	size_t n;
-	char *buf;
-	size_t off;
-	int eof, shut, bulk;
-	unsigned long long got;	/* bytes ever read */
-	/* Until the backend answers, what was sent to it, for a replay on
-	 * another backend if it resets the connection unanswered. */
-	char *save;
-	size_t savelen;
-	int saving;
-};
-
 struct conn {
 	struct tag tc, tb;
 	int cfd, bfd, state, ntried;
 	struct backend *be;
 	struct backend *tried[MAXTRY];
 	struct sockaddr_storage peer, local;
-	struct dir up, down;
+	struct lb_dir up, down;
 	uint64_t deadline;
 	uint32_t early;		/* client events seen while connecting */
 	struct conn *prev, *next;
@@ -125,8 +106,6 @@ static struct lb_ring ring;
 static unsigned rrstart;
 static struct clist connecting, open_conns;
 static unsigned long long nconns, totalconns, refused;
-static int pool[POOLMAX][2];
-static size_t npool;
 static struct stat filest;
 static struct flow *flows[UDP_BUCKETS];
 static struct flow *fhead, *ftail;
@@ -426,60 +405,14 @@ set_backends(struct lb_spec *specs, size_t n)
 static int
 load_file(char *err, size_t errlen)
 {
-	char *text = NULL, perr[160];
-	size_t len = 0, cap = 0;
 	struct lb_spec *specs;
 	size_t n;
-	ssize_t r;
-	int fd;
 
-	fd = open(conf.file, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &filest) < 0) {
-		snprintf(err, errlen, "%s: %s", conf.file, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (lb_read_backends(conf.file, &specs, &n, &filest, err, errlen) < 0)
 		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *t;
-
-			if (cap >= (1 << 22)) {
-				snprintf(err, errlen, "%s: larger than 4 MiB", conf.file);
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 4096;
-			if ((t = realloc(text, cap)) == NULL) {
-				snprintf(err, errlen, "%s: out of memory", conf.file);
-				goto fail;
-			}
-			text = t;
-		}
-		r = read(fd, text + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			snprintf(err, errlen, "%s: %s", conf.file, strerror(errno));
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (lb_parse_backends(text, len, &specs, &n, perr, sizeof(perr)) < 0) {
-		snprintf(err, errlen, "%s: %s", conf.file, perr);
-		free(text);
-		return -1;
-	}
-	free(text);
 	set_backends(specs, n);
 	free(specs);
 	return 0;
-fail:
-	close(fd);
-	free(text);
-	return -1;
 }
 
 static void
@@ -587,59 +520,6 @@ accept_pause(void)
 
 /* ---- TCP connections ----------------------------------------------------- */
 
-static char *bufpool[POOLMAX];
-static size_t nbufpool;
-static int pump_errfd;		/* the socket that failed in dir_pump */
-
-static void
-save_stop(struct dir *d)
-{
-	d->saving = 0;
-	free(d->save);
-	d->save = NULL;
-	d->savelen = 0;
-}
-
-static int
-pipe_get(struct dir *d)
-{
-	int p[2];
-
-	if (npool > 0) {
-		npool--;
-		d->pr = pool[npool][0];
-		d->pw = pool[npool][1];
-		return 0;
-	}
-	if (pipe2(p, O_NONBLOCK | O_CLOEXEC) < 0)
-		return -1;
-	d->pr = p[0];
-	d->pw = p[1];
-	return 0;
-}
-
-static void
-dir_free(struct dir *d)
-{
-	if (d->pr >= 0) {
-		if (d->n == 0 && npool < POOLMAX) {
-			pool[npool][0] = d->pr;
-			pool[npool][1] = d->pw;
-			npool++;
-		} else {
-			close(d->pr);
-			close(d->pw);
-		}
-	}
-	d->pr = d->pw = -1;
-	save_stop(d);
-	if (d->buf != NULL && nbufpool < POOLMAX)
-		bufpool[nbufpool++] = d->buf;
-	else
-		free(d->buf);
-	d->buf = NULL;
-}
-
 static void
 conn_close(struct conn *c)
 {
@@ -651,115 +531,13 @@ conn_close(struct conn *c)
 	close(c->cfd);
 	if (c->bfd >= 0)
 		close(c->bfd);
-	dir_free(&c->up);
-	dir_free(&c->down);
+	lb_dir_free(&c->up);
+	lb_dir_free(&c->down);
 	c->dead = 1;
 	c->next = deadconns;
 	deadconns = c;
 	nconns--;
 	listeners_update();
-}
-
-/*
- * Move bytes from src to dst until one side would block. Short exchanges
- * go through a buffer with recv/send; a direction that fills the buffer is
- * a bulk transfer and moves to a pipe and splice(), which copies nothing.
- * A short recv means the socket is drained (epoll's edge fires again for
- * anything arriving later), unless the peer's FIN is pending (hup).
- * Returns the bytes moved, or -1 when the connection is broken.
- */
-static ssize_t
-dir_pump(struct dir *d, int src, int dst, int hup, int othershut)
-{
-	ssize_t r, moved = 0;
-	size_t want;
-	int did, rblocked = 0, wblocked = 0;
-
-	do {
-		did = 0;
-		if (d->n > 0 && !wblocked) {
-			if (d->pr >= 0)
-				r = splice(d->pr, NULL, dst, NULL, d->n,
-				    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			else
-				r = send(dst, d->buf + d->off, d->n, MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (r > 0 && d->saving) {
-				if (d->save == NULL)
-					d->save = malloc(BUFSZ);
-				if (d->save == NULL || d->savelen + (size_t)r > BUFSZ)
-					save_stop(d);
-				else {
-					memcpy(d->save + d->savelen, d->buf + d->off, (size_t)r);
-					d->savelen += (size_t)r;
-				}
-			}
-			if (r > 0) {
-				if (d->pr < 0 && (size_t)r < d->n)
-					wblocked = 1;
-				d->n -= (size_t)r;
-				d->off = d->n ? d->off + (size_t)r : 0;
-				moved += r;
-				did = 1;
-			} else if (r < 0 && errno == EAGAIN)
-				wblocked = 1;
-			else if (r < 0 && errno != EINTR) {
-				pump_errfd = dst;
-				return -1;
-			}
-		}
-		if (d->pr < 0 && d->bulk && d->n == 0 && pipe_get(d) == 0) {
-			save_stop(d);
-			if (nbufpool < POOLMAX)
-				bufpool[nbufpool++] = d->buf;
-			else
-				free(d->buf);
-			d->buf = NULL;
-		}
-		if (d->eof || rblocked)
-			continue;
-		if (d->pr >= 0) {
-			if (d->n >= PIPESZ)
-				continue;
-			r = splice(src, NULL, d->pw, NULL, PIPESZ - d->n,
-			    SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-			want = 0;
-		} else {
-			if (d->off > 0 || d->n >= BUFSZ)
-				continue;
-			if (d->buf == NULL) {
-				d->buf = nbufpool ? bufpool[--nbufpool] : malloc(BUFSZ);
-				if (d->buf == NULL)
-					return -1;
-			}
-			want = BUFSZ - d->n;
-			r = recv(src, d->buf + d->n, want, MSG_DONTWAIT);
-		}
-		if (r > 0) {
-			d->n += (size_t)r;
-			d->got += (unsigned long long)r;
-			did = 1;
-			if (want && (size_t)r == want)
-				d->bulk = !conf.nosplice;
-			else if (want && !hup)
-				rblocked = 1;
-		} else if (r == 0) {
-			d->eof = 1;
-			did = 1;
-		} else if (errno == EAGAIN)
-			rblocked = 1;
-		else if (errno != EINTR) {
-			pump_errfd = src;
-			return -1;
-		}
-	} while (did);
-	if (d->eof && d->n == 0 && !d->shut) {
-		/* Half-close: pass the FIN on and keep the other way open.
-		 * When the other way is closed already, close() does it. */
-		if (!othershut)
-			shutdown(dst, SHUT_WR);
-		d->shut = 1;
-	}
-	return moved;
 }
 
 static void conn_connect(struct conn *c);
@@ -773,30 +551,12 @@ static void conn_connect(struct conn *c);
 static void
 conn_replay(struct conn *c)
 {
-	struct dir *d = &c->up;
 	struct backend *b = c->be;
-	char *nb;
 
-	nb = malloc(BUFSZ + BUFSZ);
-	if (nb == NULL || d->pr >= 0) {
-		free(nb);
+	if (lb_dir_rewind(&c->up) < 0) {
 		conn_close(c);
 		return;
 	}
-	memcpy(nb, d->save, d->savelen);
-	if (d->n > 0)
-		memcpy(nb + d->savelen, d->buf + d->off, d->n);
-	/* The buffer now holds the whole stream so far (up to twice BUFSZ;
-	 * reads into it stay within BUFSZ). */
-	d->n += d->savelen;
-	d->off = 0;
-	if (d->buf != NULL && nbufpool < POOLMAX)
-		bufpool[nbufpool++] = d->buf;
-	else
-		free(d->buf);
-	d->buf = nb;
-	d->shut = 0;
-	save_stop(d);
 	clist_del(&open_conns, c);
 	c->state = ST_CONNECTING;
 	clist_push(&connecting, c);
@@ -814,18 +574,19 @@ static void
 conn_pump(struct conn *c, int which, int hup)
 {
 	ssize_t u = 0, w = 0;
+	int errfd = -1;
 
 	if (which & 1)
-		u = dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut);
+		u = lb_dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut, !conf.nosplice, &errfd);
 	if ((which & 2) && u >= 0)
-		w = dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut);
-	if ((u < 0 || w < 0) && pump_errfd == c->bfd && c->up.saving &&
+		w = lb_dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut, !conf.nosplice, &errfd);
+	if ((u < 0 || w < 0) && errfd == c->bfd && c->up.saving &&
 	    c->down.got == 0 && (errno == ECONNRESET || errno == EPIPE)) {
 		conn_replay(c);
 		return;
 	}
 	if (c->up.saving && (c->down.got > 0 || c->down.eof))
-		save_stop(&c->up);
+		lb_dir_save_stop(&c->up);
 	if (u < 0 || w < 0 || (c->up.shut && c->down.shut)) {
 		conn_close(c);
 		return;
@@ -847,7 +608,7 @@ static void
 conn_event(struct conn *c, int side, uint32_t ev)
 {
 	int hup = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
-	struct dir *out = side == K_CLIENT ? &c->down : &c->up;
+	struct lb_dir *out = side == K_CLIENT ? &c->down : &c->up;
 	int which = 0;
 
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
@@ -1013,7 +774,8 @@ tcp_accept(int lfd)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->cfd = fd;
 		c->bfd = -1;
-		c->up.pr = c->up.pw = c->down.pr = c->down.pw = -1;
+		lb_dir_init(&c->up);
+		lb_dir_init(&c->down);
 		c->peer = peer;
 		c->tc = (struct tag){ K_CLIENT, c };
 		c->tb = (struct tag){ K_BACKEND, c };

@@ -5,6 +5,7 @@
 #define SKIFF_LB_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,6 +41,12 @@ int lb_parse_backend_arg(const char *s, struct lb_spec *out);
 int lb_parse_backends(const char *text, size_t len, struct lb_spec **out,
     size_t *n, char *err, size_t errlen);
 
+/* Read and parse the backends file at path (at most 4 MiB); *st gets its
+ * stat for change checks. On failure err holds "PATH: why". */
+struct stat;
+int lb_read_backends(const char *path, struct lb_spec **out, size_t *n,
+    struct stat *st, char *err, size_t errlen);
+
 /* 64-bit hash of bytes (FNV-1a with a final mix). */
 uint64_t lb_hash(const void *p, size_t len, uint64_t seed);
 
@@ -70,5 +77,34 @@ int lb_proxy_v1(char *buf, size_t len, const struct sockaddr *src,
     const struct sockaddr *dst);
 int lb_proxy_v2(unsigned char *buf, size_t len, const struct sockaddr *src,
     const struct sockaddr *dst);
+
+/*
+ * lbpump.c: one direction (src to dst) of a proxied TCP connection. Bytes
+ * go through buf (recv/send) until a read fills it, then through a pipe
+ * (splice). While saving, what was sent is kept (up to LB_BUFSZ) so that
+ * lb_dir_rewind can queue it again for another backend.
+ */
+#define LB_BUFSZ 16384
+struct lb_dir {
+	int pr, pw;		/* the pipe, or -1 */
+	size_t n;		/* bytes held */
+	char *buf;
+	size_t off;		/* start of the held bytes in buf */
+	int eof, shut, bulk;
+	unsigned long long got;	/* bytes ever read */
+	char *save;
+	size_t savelen;
+	int saving;
+};
+void lb_dir_init(struct lb_dir *d);
+/* Move bytes until one side would block; hup: the source's FIN may be
+ * pending (read to EOF); othershut: the other direction is done, so skip
+ * the shutdown (the caller closes). Returns bytes moved, or -1 with errno
+ * and *errfd the socket that failed. */
+ssize_t lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
+    int splice_ok, int *errfd);
+void lb_dir_save_stop(struct lb_dir *d);
+int lb_dir_rewind(struct lb_dir *d);
+void lb_dir_free(struct lb_dir *d);
 
 #endif

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /* lbconf.c: lb-proxy's addresses, --backend arguments and backends file. */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lb.h"
 #include "util.h"
@@ -231,5 +234,63 @@ lb_parse_backends(const char *text, size_t len, struct lb_spec **out,
 fail:
 	free(v);
 	errno = EINVAL;
+	return -1;
+}
+
+/* The backends file at path, parsed; its stat in *st for change checks. */
+int
+lb_read_backends(const char *path, struct lb_spec **out, size_t *n,
+    struct stat *st, char *err, size_t errlen)
+{
+	char *text = NULL, perr[160];
+	size_t len = 0, cap = 0;
+	ssize_t r;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *t;
+
+			if (cap >= (1 << 22)) {
+				snprintf(err, errlen, "%s: larger than 4 MiB", path);
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if ((t = realloc(text, cap)) == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto fail;
+			}
+			text = t;
+		}
+		r = read(fd, text + len, cap - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (lb_parse_backends(text, len, out, n, perr, sizeof(perr)) < 0) {
+		snprintf(err, errlen, "%s: %s", path, perr);
+		free(text);
+		errno = EINVAL;
+		return -1;
+	}
+	free(text);
+	return 0;
+fail:
+	close(fd);
+	free(text);
 	return -1;
 }
