@@ -59,6 +59,7 @@ struct conn {
 	struct lb_dir up, down;
 	uint64_t deadline;
 	uint32_t early;		/* client events seen while connecting */
+	uint64_t waiting;	/* since when it waits for descriptors */
 	struct conn *prev, *next;
 	int dead;
 };
@@ -652,6 +653,39 @@ conn_established(struct conn *c, uint32_t bev)
 		conn_event(c, K_BACKEND, bev);
 }
 
+/* Undo a connect attempt; untry: it was our failure, not the backend's,
+ * so the backend may be offered again. */
+static void
+conn_unbind(struct conn *c, int untry)
+{
+	struct backend *b = c->be;
+
+	close(c->bfd);
+	c->bfd = -1;
+	b->active--;
+	c->be = NULL;
+	if (untry)
+		c->ntried--;
+	backend_maybe_free(b);
+}
+
+/* Out of descriptors (or ports) for the backend side: the client waits a
+ * moment and tries again, for at most the connect timeout. */
+static void
+conn_wait(struct conn *c)
+{
+	accept_pause();
+	if (c->waiting == 0)
+		c->waiting = now ? now : 1;
+	else if (now - c->waiting >= conf.ctimeout) {
+		conn_close(c);
+		return;
+	}
+	c->deadline = now + 100;
+	clist_del(&connecting, c);
+	clist_push(&connecting, c);
+}
+
 /* Connect the client to a backend it has not been offered yet; a backend
  * that refuses is marked down and the next one tried. */
 static void
@@ -666,13 +700,12 @@ conn_connect(struct conn *c)
 			conn_close(c);
 			return;
 		}
-		c->tried[c->ntried++] = b;
 		fd = socket(b->sp.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (fd < 0) {
-			accept_pause();
-			conn_close(c);
+			conn_wait(c);
 			return;
 		}
+		c->tried[c->ntried++] = b;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->be = b;
 		b->active++;
@@ -680,8 +713,8 @@ conn_connect(struct conn *c)
 		rc = connect(fd, (struct sockaddr *)&b->sp.addr, b->sp.alen);
 		if (rc == 0 || errno == EINPROGRESS) {
 			if (ep_add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tb) < 0) {
-				accept_pause();
-				conn_close(c);
+				conn_unbind(c, 1);
+				conn_wait(c);
 				return;
 			}
 			if (rc == 0) {
@@ -695,30 +728,20 @@ conn_connect(struct conn *c)
 			return;
 		}
 		if (is_resource_error(errno)) {
-			accept_pause();
-			conn_close(c);
+			conn_unbind(c, 1);
+			conn_wait(c);
 			return;
 		}
 		backend_down(b, errno);
-		close(fd);
-		c->bfd = -1;
-		b->active--;
-		c->be = NULL;
-		backend_maybe_free(b);
+		conn_unbind(c, 0);
 	}
 }
 
 static void
 conn_retry(struct conn *c, int err)
 {
-	struct backend *b = c->be;
-
-	backend_down(b, err);
-	close(c->bfd);
-	c->bfd = -1;
-	b->active--;
-	c->be = NULL;
-	backend_maybe_free(b);
+	backend_down(c->be, err);
+	conn_unbind(c, 0);
 	conn_connect(c);
 }
 
@@ -1155,8 +1178,9 @@ timers(void)
 
 	while ((c = connecting.head) != NULL && c->deadline <= now) {
 		if (c->be == NULL)
-			break;	/* cannot happen: a connecting conn has a backend */
-		conn_retry(c, ETIMEDOUT);
+			conn_connect(c);	/* it was waiting for descriptors */
+		else
+			conn_retry(c, ETIMEDOUT);
 	}
 	while ((c = open_conns.head) != NULL && c->deadline <= now)
 		conn_close(c);

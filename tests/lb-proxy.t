@@ -172,6 +172,15 @@ join "$TMP/map1" "$TMP/map2" | awk '$2 != "b3" && $2 != $3 { bad++ } END { exit 
 ok "consistent: clients of b1 and b2 kept their backend" test $? = 0
 lbstop
 
+# An IPv6 backend: a second lb-proxy on [::1] in front of b1.
+bg lb-proxy --listen "[::1]:$X" --backend 127.0.0.1:$B1 2>/dev/null
+V6=$BGPID
+lb --listen 127.0.0.1:$LB --backend "[::1]:$X"
+i=0; until [ "$(get "http://127.0.0.1:$LB/")" = b1 ] || [ $i -gt 30 ]; do sleep 0.1; i=$((i + 1)); done
+testcmd "an IPv6 backend" 0 "b1=2 " dist 2
+lbstop
+kill $V6
+
 # ---- leastconn --------------------------------------------------------------
 lb --listen 127.0.0.1:$LB --algo leastconn --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2
 bg perl "$TMP/h.pl" hold $LB 1 >"$TMP/hold"
@@ -272,6 +281,11 @@ i=0; until [ -s "$TMP/hold" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
 ok "max-conns 1: a second client waits" sh -c "! curl -s --noproxy '*' --max-time 1 http://127.0.0.1:$LB/"
 kill $HOLD; wait $HOLD 2>/dev/null
 testcmd "and is served when the first leaves" 0 "b1" get "http://127.0.0.1:$LB/"
+lbstop
+
+lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --idle-timeout 300ms
+timeout 5 sh -c "sleep 4 | busybox nc 127.0.0.1 $LB"
+testcmd "an idle connection is closed after --idle-timeout" 0 "0" echo $?
 lbstop
 
 # Few descriptors: 40 clients against a limit of 32, then all gone.
