@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -1003,12 +1004,15 @@ stats_write(int fd)
 static void
 stats_accept(void)
 {
+	struct timeval tv = { .tv_sec = 1 };
 	int fd, fl;
 
 	while ((fd = accept4(statsfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-		/* A short blocking write: the text is a few lines a backend. */
+		/* A blocking write of a few lines a backend, bounded in time
+		 * so that a reader who does not read cannot stall us. */
 		fl = fcntl(fd, F_GETFL);
 		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 		stats_write(fd);
 		close(fd);
 	}
