@@ -46,6 +46,10 @@ if ($m eq 'hold') {		# hold PORT N: N idle connections until killed
 	my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => $ARGV[0], Listen => 64, ReuseAddr => 1) or die "listen: $!";
 	print "ok\n";
 	while (my $c = $l->accept) { setsockopt($c, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0)); close $c; }
+} elsif ($m eq 'blackhole') {	# PORT: a full accept queue, so SYNs are dropped
+	my $l = IO::Socket::IP->new(LocalHost => '127.0.0.1', LocalPort => $ARGV[0], Listen => 1, ReuseAddr => 1) or die "listen: $!";
+	my @s = map { IO::Socket::IP->new(PeerHost => '127.0.0.1', PeerPort => $ARGV[0], Blocking => 0) } 1 .. 8;
+	sleep 1; print "ok\n"; sleep 60;
 } elsif ($m eq 'unix') {		# PATH: print what the socket says
 	my $s = IO::Socket::UNIX->new(Peer => $ARGV[0]) or die "unix: $!";
 	local $/; print scalar <$s>;
@@ -219,6 +223,17 @@ testcmd "a backend resets unanswered: the request is replayed on another" 0 "b1=
 ok "and the resetting backend is marked down" grep -q "backend 127.0.0.1:$X: down: Connection reset by peer" "$TMP/lb.log"
 lbstop
 kill $RST
+
+# A backend that never completes a connect: --connect-timeout, then the next.
+bg perl "$TMP/h.pl" blackhole $X >"$TMP/bh"
+BH=$BGPID
+i=0; until [ -s "$TMP/bh" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
+lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$X --backend 127.0.0.1:$B1 --health none \
+    --connect-timeout 300ms
+testcmd "a backend that does not accept: after the connect timeout, the next" 0 "b1=3 " dist 3
+ok "and it is marked down: timed out" grep -Eq "backend 127.0.0.1:$X: down: (Connection|Operation) timed out" "$TMP/lb.log"
+lbstop
+kill $BH
 
 # A kill during a load of new connections: none fails after it.
 lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --backend 127.0.0.1:$B3
