@@ -12,7 +12,9 @@
 #include "lb.h"
 
 #define LB_PIPESZ 65536		/* what a pipe holds (the kernel's default) */
-#define LB_POOLMAX 64		/* empty pipes and buffers kept for reuse */
+#define LB_POOLMAX 64		/* empty pipes kept for reuse */
+#define LB_BUFPOOLMAX 512	/* buffers kept: malloc would hand them back to
+				 * the kernel (madvise) and fault them in again */
 
 static int pool[LB_POOLMAX][2];
 static size_t npool;
@@ -24,14 +26,29 @@ lb_dir_init(struct lb_dir *d)
 	d->pr = d->pw = -1;
 }
 
-static char *bufpool[LB_POOLMAX];
+static char *bufpool[LB_BUFPOOLMAX];
 static size_t nbufpool;
+
+static char *
+buf_get(void)
+{
+	return nbufpool > 0 ? bufpool[--nbufpool] : malloc(LB_BUFSZ);
+}
+
+static void
+buf_put(char *b)
+{
+	if (b != NULL && nbufpool < LB_BUFPOOLMAX)
+		bufpool[nbufpool++] = b;
+	else
+		free(b);
+}
 
 void
 lb_dir_save_stop(struct lb_dir *d)
 {
 	d->saving = 0;
-	free(d->save);
+	buf_put(d->save);
 	d->save = NULL;
 	d->savelen = 0;
 }
@@ -69,10 +86,7 @@ lb_dir_free(struct lb_dir *d)
 	}
 	d->pr = d->pw = -1;
 	lb_dir_save_stop(d);
-	if (d->buf != NULL && nbufpool < LB_POOLMAX)
-		bufpool[nbufpool++] = d->buf;
-	else
-		free(d->buf);
+	buf_put(d->buf);
 	d->buf = NULL;
 }
 
@@ -102,7 +116,7 @@ lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
 				r = send(dst, d->buf + d->off, d->n, MSG_NOSIGNAL | MSG_DONTWAIT);
 			if (r > 0 && d->saving) {
 				if (d->save == NULL)
-					d->save = malloc(LB_BUFSZ);
+					d->save = buf_get();
 				if (d->save == NULL || d->savelen + (size_t)r > LB_BUFSZ)
 					lb_dir_save_stop(d);
 				else {
@@ -126,10 +140,7 @@ lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
 		}
 		if (d->pr < 0 && d->bulk && d->n == 0 && pipe_get(d) == 0) {
 			lb_dir_save_stop(d);
-			if (nbufpool < LB_POOLMAX)
-				bufpool[nbufpool++] = d->buf;
-			else
-				free(d->buf);
+			buf_put(d->buf);
 			d->buf = NULL;
 		}
 		if (d->eof || rblocked)
@@ -144,7 +155,7 @@ lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
 			if (d->off > 0 || d->n >= LB_BUFSZ)
 				continue;
 			if (d->buf == NULL) {
-				d->buf = nbufpool ? bufpool[--nbufpool] : malloc(LB_BUFSZ);
+				d->buf = buf_get();
 				if (d->buf == NULL)
 					return -1;
 			}
@@ -199,7 +210,7 @@ lb_dir_rewind(struct lb_dir *d)
 	/* Up to twice LB_BUFSZ now; reads into it stay within LB_BUFSZ. */
 	d->n += d->savelen;
 	d->off = 0;
-	free(d->buf);
+	buf_put(d->buf);
 	d->buf = nb;
 	d->shut = 0;
 	lb_dir_save_stop(d);
