@@ -61,6 +61,7 @@ struct conn {
 	uint64_t deadline;
 	uint32_t early;		/* client events seen while connecting */
 	uint64_t waiting;	/* since when it waits for descriptors */
+	unsigned long bbatch;	/* the epoll batch in which bfd was made */
 	struct conn *prev, *next;
 	int dead;
 };
@@ -117,6 +118,9 @@ static unsigned long long nflows;
 static struct conn *deadconns, *freeconns;
 static size_t nfreeconns;
 static struct flow *deadflows;
+/* Counts epoll_wait calls: an event in the current batch for a backend
+ * socket made during this batch is about the one it replaced. */
+static unsigned long batch;
 
 static const char usage_line[] =
     "lb-proxy [--algo roundrobin|leastconn|source|consistent]"
@@ -711,6 +715,7 @@ conn_connect(struct conn *c)
 		c->be = b;
 		b->active++;
 		c->bfd = fd;
+		c->bbatch = batch;
 		rc = connect(fd, (struct sockaddr *)&b->sp.addr, b->sp.alen);
 		if (rc == 0 || errno == EINPROGRESS) {
 			if (ep_add(fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, &c->tb) < 0) {
@@ -1315,6 +1320,7 @@ main(int argc, char *argv[])
 			timeout = connecting.head->deadline > now ?
 			    (int)(connecting.head->deadline - now) : 0;
 		n = epoll_wait(epfd, evs, LEN(evs), timeout);
+		batch++;
 		if (n < 0 && errno != EINTR)
 			die(1, "epoll_wait:");
 		now = mono_ms();
@@ -1333,8 +1339,9 @@ main(int argc, char *argv[])
 					c->early |= evs[k].events;
 				break;
 			case K_BACKEND:
-				if (!((struct conn *)t->p)->dead)
-					backend_event(t->p, evs[k].events);
+				c = t->p;
+				if (!c->dead && c->bbatch != batch)
+					backend_event(c, evs[k].events);
 				break;
 			case K_CHECK:
 				if (((struct backend *)t->p)->chkfd >= 0)
