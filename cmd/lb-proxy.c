@@ -549,13 +549,14 @@ conn_close(struct conn *c)
 static void conn_connect(struct conn *c);
 
 /*
- * The backend reset the connection before answering a byte: most likely a
- * replica that died with our connection still in its accept queue. Offer
- * the client the next backend and send it what the first one got. (A
- * backend that closes with a FIN instead may have meant it: no replay.)
+ * The backend reset or closed the connection before answering a byte, and
+ * (for a close) while the client was still sending: most likely a replica
+ * that died with our connection in its accept queue. Offer the client the
+ * next backend and send it what the first one got. A backend that closes
+ * unanswered after the client's EOF may have meant it: that is passed on.
  */
 static void
-conn_replay(struct conn *c)
+conn_replay(struct conn *c, int err)
 {
 	struct backend *b = c->be;
 
@@ -563,10 +564,11 @@ conn_replay(struct conn *c)
 		conn_close(c);
 		return;
 	}
+	c->down.eof = 0;
 	clist_del(&open_conns, c);
 	c->state = ST_CONNECTING;
 	clist_push(&connecting, c);
-	backend_down(b, ECONNRESET);
+	backend_down(b, err);
 	close(c->bfd);
 	c->bfd = -1;
 	b->active--;
@@ -582,14 +584,31 @@ conn_pump(struct conn *c, int which, int hup)
 	ssize_t u = 0, w = 0;
 	int errfd = -1;
 
+	/* A backend whose listener closed hands the connections still in its
+	 * accept queue a FIN (or a RST when our bytes had arrived): while the
+	 * client is still sending and nothing came back, that is a dead
+	 * replica, not an answer. */
+	c->down.holdfin = c->up.saving && !c->up.eof;
 	if (which & 1)
 		u = lb_dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut, !conf.nosplice, &errfd);
 	if ((which & 2) && u >= 0)
 		w = lb_dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut, !conf.nosplice, &errfd);
-	if ((u < 0 || w < 0) && errfd == c->bfd && c->up.saving &&
-	    c->down.got == 0 && (errno == ECONNRESET || errno == EPIPE)) {
-		conn_replay(c);
-		return;
+	if (c->up.saving && c->down.got == 0) {
+		if ((u < 0 || w < 0) && errfd == c->bfd &&
+		    (errno == ECONNRESET || errno == EPIPE)) {
+			conn_replay(c, errno);
+			return;
+		}
+		if (u >= 0 && w >= 0 && c->down.eof && !c->down.shut && c->down.holdfin) {
+			conn_replay(c, ECONNABORTED);
+			return;
+		}
+	}
+	if (c->down.eof && !c->down.shut && c->down.n == 0) {
+		/* A held FIN that is an answer after all: pass it on. */
+		if (!c->up.shut)
+			shutdown(c->cfd, SHUT_WR);
+		c->down.shut = 1;
 	}
 	if (c->up.saving && (c->down.got > 0 || c->down.eof))
 		lb_dir_save_stop(&c->up);

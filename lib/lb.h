@@ -91,6 +91,7 @@ struct lb_dir {
 	char *buf;
 	size_t off;		/* start of the held bytes in buf */
 	int eof, shut, bulk;
+	int holdfin;		/* an EOF before any byte is not passed on */
 	unsigned long long got;	/* bytes ever read */
 	char *save;
 	size_t savelen;

@@ -180,7 +180,7 @@ lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
 			return -1;
 		}
 	} while (did);
-	if (d->eof && d->n == 0 && !d->shut) {
+	if (d->eof && d->n == 0 && !d->shut && !(d->holdfin && d->got == 0)) {
 		/* Half-close: pass the FIN on and keep the other way open.
 		 * When the other way is closed already, close() does it. */
 		if (!othershut)
