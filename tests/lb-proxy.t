@@ -369,10 +369,13 @@ ok "and the stats socket is removed" test ! -e "$TMP/stats.sock"
 bg perl "$TMP/h.pl" udpecho $B1 u1 >"$TMP/u1"
 bg perl "$TMP/h.pl" udpecho $B2 u2 >"$TMP/u2"
 i=0; until [ -s "$TMP/u1" ] && [ -s "$TMP/u2" ] || [ $i -gt 50 ]; do sleep 0.1; i=$((i + 1)); done
-lb --udp --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2
+lb --udp --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --backend 127.0.0.1:$B2 \
+    --idle-timeout 1s
 testcmd "UDP: one client's datagrams stay on one flow" 0 "u1:ping
 u1:pong" hpl udpsend $LB ping pong
 testcmd "UDP: the next client gets the next backend" 0 "u2:ping" hpl udpsend $LB ping
+sleep 1.5
+ok "UDP: idle flows expire" sh -c "kill -USR1 $LBPID; sleep 0.2; grep -q '^active=0 total=2 ' '$TMP/lb.log'"
 lbstop
 
 done_testing
