@@ -11,6 +11,7 @@ CMDS = \
 	dockerfile-parse \
 	img-pack \
 	img-unpack \
+	lb-proxy \
 	net-bridge \
 	ns-run \
 	ns-runc \
@@ -23,6 +24,7 @@ BIN = \
 	bin/dockerfile-parse \
 	bin/img-pack \
 	bin/img-unpack \
+	bin/lb-proxy \
 	bin/net-bridge \
 	bin/ns-run \
 	bin/ns-runc \
@@ -35,6 +37,7 @@ MAN = \
 	man/dockerfile-parse.1 \
 	man/img-pack.1 \
 	man/img-unpack.1 \
+	man/lb-proxy.1 \
 	man/net-bridge.1 \
 	man/ns-run.1 \
 	man/ns-runc.1 \
@@ -69,6 +72,9 @@ LIBOBJ = \
 	lib/ipam.o \
 	lib/json.o \
 	lib/jsonr.o \
+	lib/lbconf.o \
+	lib/lbproto.o \
+	lib/lbpump.o \
 	lib/mountops.o \
 	lib/netlink.o \
 	lib/nft.o \
@@ -96,6 +102,7 @@ LIBHDR = \
 	lib/cgroup.h \
 	lib/ipam.h \
 	lib/jsonr.h \
+	lib/lb.h \
 	lib/netlink.h \
 	lib/nft.h \
 	lib/ocicg.h \
@@ -213,6 +220,10 @@ bin/dockerfile-parse: cmd/dockerfile-parse.c lib/libutil.a $(LIBHDR) $(DEPS)/.bu
 bin/net-bridge: cmd/net-bridge.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/net-bridge.c lib/libutil.a $(LDFLAGS)
+
+bin/lb-proxy: cmd/lb-proxy.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/lb-proxy.c lib/libutil.a $(LDFLAGS)
 
 test check: all $(TESTBIN)
 	tests/run
