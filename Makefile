@@ -229,6 +229,7 @@ test check: all $(TESTBIN)
 	tests/run
 
 bench: all
+	contrib/setup-debian --bench
 	contrib/bench/run
 
 demo: all
