@@ -6,7 +6,7 @@ command -v clang >/dev/null || skip_all "clang is not installed"
 targets=$(ls "$TOP"/tests/fuzz/*.c 2>/dev/null | sed 's|.*/||; s|\.c$||')
 [ -n "$targets" ] || skip_all "no fuzz targets"
 for t in $targets; do
-	ok "fuzz target $t survives ${SKIFF_FUZZ_SECONDS:-5}s under ASan/UBSan" \
-	    "$TOP/tests/fuzz/run" "${SKIFF_FUZZ_SECONDS:-5}" "$t"
+	ok "fuzz target $t survives ${SKIFF_FUZZ_SECONDS:-3}s under ASan/UBSan" \
+	    "$TOP/tests/fuzz/run" "${SKIFF_FUZZ_SECONDS:-3}" "$t"
 done
 done_testing
