@@ -148,9 +148,9 @@ bin/ns-run: cmd/ns-run.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/ns-run.c lib/libutil.a $(LDFLAGS) -lseccomp
 
 # The OCI runtime: ns-run's sources with the OCI front door linked in.
-bin/ns-runc: cmd/ns-run.c cmd/ns-run-oci.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+bin/ns-runc: cmd/ns-run.c cmd/ns-runc.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DNS_RUN_OCI -o $@ cmd/ns-run.c cmd/ns-run-oci.c lib/libutil.a $(LDFLAGS) -lseccomp
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DNS_RUN_OCI -o $@ cmd/ns-run.c cmd/ns-runc.c lib/libutil.a $(LDFLAGS) -lseccomp
 
 lib/blob.o lib/image.o lib/json.o lib/sha256.o lib/tar.o lib/unpack.o: lib/blob.h lib/image.h lib/json.h lib/sha256.h lib/tar.h lib/unpack.h
 

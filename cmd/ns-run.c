@@ -34,7 +34,7 @@
 
 extern char **environ;
 
-/* cmd/ns-run-oci.c: the OCI runtime command line, linked into ns-runc. */
+/* cmd/ns-runc.c: the OCI runtime command line, linked into ns-runc. */
 #ifdef NS_RUN_OCI
 int oci_main(int argc, char *argv[]);
 #define OCI_MAIN oci_main

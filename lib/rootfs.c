@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "ocispec.h"
+#include "mountops.h"
 #include "rootfs.h"
 #include "util.h"
 
@@ -76,25 +77,6 @@ mount_on(struct ctx *c, const char *src, int dstfd, const char *fstype,
 	return 0;
 }
 
-/* The flags a remount must keep: in a user namespace the kernel refuses a
- * remount that would clear nosuid/nodev/noexec locked by the parent. */
-static unsigned long
-locked_flags(int fd)
-{
-	struct statvfs sv;
-	unsigned long f = 0;
-
-	if (fstatvfs(fd, &sv) < 0)
-		return 0;
-	if (sv.f_flag & ST_NOSUID) f |= MS_NOSUID;
-	if (sv.f_flag & ST_NODEV) f |= MS_NODEV;
-	if (sv.f_flag & ST_NOEXEC) f |= MS_NOEXEC;
-	if (sv.f_flag & ST_NOATIME) f |= MS_NOATIME;
-	if (sv.f_flag & ST_NODIRATIME) f |= MS_NODIRATIME;
-	if (sv.f_flag & ST_RELATIME) f |= MS_RELATIME;
-	return f;
-}
-
 static int
 remount_ro(struct ctx *c, const char *path)
 {
@@ -104,7 +86,7 @@ remount_ro(struct ctx *c, const char *path)
 	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
 		return fail(c, "read-only %s:", path);
 	fdpath(fd, p, sizeof(p));
-	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(fd), NULL);
+	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mop_locked_flags(fd), NULL);
 	close(fd);
 	if (r < 0)
 		return fail(c, "remount %s read-only:", path);
@@ -486,7 +468,7 @@ remount_flags(struct ctx *c, const char *path, unsigned long flags)
 	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
 		return fail(c, "remount %s:", path);
 	fdpath(fd, p, sizeof(p));
-	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags(fd), NULL);
+	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | mop_locked_flags(fd), NULL);
 	close(fd);
 	if (r < 0)
 		return fail(c, "remount %s:", path);
@@ -756,7 +738,7 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	if (o->readonly) {
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-		    locked_flags(fd), NULL) < 0)
+		    mop_locked_flags(fd), NULL) < 0)
 			return fail(&c, "remount / read-only:");
 		close(fd);
 	}

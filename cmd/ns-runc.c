@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* ns-run-oci.c: ns-run's OCI runtime front door (create, start, state,
+/* ns-runc.c: ns-run's OCI runtime front door (create, start, state,
  * kill, delete, exec, run, ...) over a bundle's config.json, so podman and
  * other OCI clients can drive it. Linked into ns-run; see ns-run(1). */
 #include <sys/ioctl.h>
