@@ -17,6 +17,10 @@
 #define MAXMETA (4 << 20)
 
 static const char usage_init[] = "img-pack init LAYOUT";
+static const char usage_tag[] = "img-pack tag LAYOUT REF NAME...";
+static const char usage_untag[] = "img-pack untag LAYOUT NAME...";
+static const char usage_ls[] = "img-pack ls LAYOUT";
+static const char usage_copy[] = "img-pack copy SRC-LAYOUT REF DST-LAYOUT [NAME]";
 static const char usage_layer[] =
     "img-pack layer [--level N] [--overlay-upper] [--zstd] LAYOUT DIR";
 static const char usage_commit[] =
@@ -69,7 +73,8 @@ usage(const char *line)
 {
 	fprintf(stderr, "usage: %s\n", line ? line : usage_layer);
 	if (line == NULL)
-		fprintf(stderr, "       %s\n       %s\n", usage_commit, usage_init);
+		fprintf(stderr, "       %s\n       %s\n       %s\n       %s\n       %s\n       %s\n",
+		    usage_commit, usage_init, usage_tag, usage_untag, usage_ls, usage_copy);
 	exit(EXIT_USAGE);
 }
 
@@ -647,6 +652,130 @@ cmd_commit(int argc, char *argv[])
 	return 0;
 }
 
+/* --- tag, untag, ls, copy: the local store's image verbs -------------- */
+
+static int
+open_layout(const char *path)
+{
+	char err[512];
+	int lfd = pk_layout_open(path, err, sizeof(err));
+
+	if (lfd < 0)
+		die(1, "%s", err);
+	return lfd;
+}
+
+/* The manifest REF names (a name or a digest), and its size. */
+static void
+resolve_manifest(int lfd, const char *ref, char digest[PK_DIGEST_LEN], uint64_t *size)
+{
+	struct pj *man = NULL;
+	char err[512];
+
+	if (pk_resolve(lfd, ref, digest, &man, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	pj_free(man);
+	if (pk_blob_exists(lfd, digest, size) <= 0)
+		die(1, "%s: manifest blob %s is missing", ref, digest);
+}
+
+static int
+cmd_tag(int argc, char *argv[])
+{
+	char digest[PK_DIGEST_LEN], err[512];
+	uint64_t size;
+	int lfd;
+
+	parse_opts(argc, argv, usage_tag, no_options, init_opt);
+	if (argc - optind < 3)
+		usage(usage_tag);
+	lfd = open_layout(argv[optind]);
+	resolve_manifest(lfd, argv[optind + 1], digest, &size);
+	if (pk_index_tag(lfd, digest, size, argv + optind + 2, (size_t)(argc - optind - 2),
+	    err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	return 0;
+}
+
+static int
+cmd_untag(int argc, char *argv[])
+{
+	char err[512];
+	int lfd;
+
+	parse_opts(argc, argv, usage_untag, no_options, init_opt);
+	if (argc - optind < 2)
+		usage(usage_untag);
+	lfd = open_layout(argv[optind]);
+	if (pk_index_untag(lfd, argv + optind + 1, (size_t)(argc - optind - 1), err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	return 0;
+}
+
+static void
+print_entry(void *arg, const char *name, const char *digest, const char *size)
+{
+	(void)arg;
+	printf("%s\t%s\t%s\n", name, digest, size);
+}
+
+static int
+cmd_ls(int argc, char *argv[])
+{
+	char err[512];
+	int lfd;
+
+	parse_opts(argc, argv, usage_ls, no_options, init_opt);
+	if (argc - optind != 1)
+		usage(usage_ls);
+	lfd = open_layout(argv[optind]);
+	if (pk_index_list(lfd, print_entry, NULL, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	return 0;
+}
+
+/* Copies the image REF names, manifest, config and layers, checked, into
+ * another layout (creating it), named NAME there (default REF). */
+static int
+cmd_copy(int argc, char *argv[])
+{
+	char digest[PK_DIGEST_LEN], err[512];
+	struct pj *man = NULL, *ls, *dg;
+	const char *name;
+	uint64_t size;
+	int src, dst;
+	size_t i;
+
+	parse_opts(argc, argv, usage_copy, no_options, init_opt);
+	if (argc - optind != 3 && argc - optind != 4)
+		usage(usage_copy);
+	name = argc - optind == 4 ? argv[optind + 3] : argv[optind + 1];
+	src = open_layout(argv[optind]);
+	if (pk_layout_init(argv[optind + 2], err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	dst = open_layout(argv[optind + 2]);
+	if (pk_resolve(src, argv[optind + 1], digest, &man, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	if (pk_blob_exists(src, digest, &size) <= 0)
+		die(1, "%s: manifest blob %s is missing", argv[optind + 1], digest);
+	dg = pj_get_type(pj_get_type(man, "config", PJ_OBJ), "digest", PJ_STR);
+	if (pk_blob_copy(src, dst, dg->str, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	ls = pj_get_type(man, "layers", PJ_ARR);
+	for (i = 0; ls != NULL && i < ls->n; i++) {
+		dg = pj_get_type(ls->kid[i], "digest", PJ_STR);
+		if (dg == NULL || pk_blob_copy(src, dst, dg->str, err, sizeof(err)) < 0)
+			die(1, "%s", dg ? err : "a layer without a digest");
+	}
+	/* The manifest last: a layout never names an image it lacks. */
+	if (pk_blob_copy(src, dst, digest, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	if (pk_index_tag(dst, digest, size, (char *const *)&name, 1, err, sizeof(err)) < 0)
+		die(1, "%s", err);
+	pj_free(man);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -654,7 +783,8 @@ main(int argc, char *argv[])
 	if (argc < 2)
 		usage(NULL);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-		printf("usage: %s\n       %s\n       %s\n", usage_layer, usage_commit, usage_init);
+		printf("usage: %s\n       %s\n       %s\n       %s\n       %s\n       %s\n       %s\n",
+		    usage_layer, usage_commit, usage_init, usage_tag, usage_untag, usage_ls, usage_copy);
 		printf("Run img-pack COMMAND --help for a command's options.\n");
 		return 0;
 	}
@@ -668,6 +798,14 @@ main(int argc, char *argv[])
 		return cmd_layer(argc - 1, argv + 1);
 	if (strcmp(argv[1], "commit") == 0)
 		return cmd_commit(argc - 1, argv + 1);
+	if (strcmp(argv[1], "tag") == 0)
+		return cmd_tag(argc - 1, argv + 1);
+	if (strcmp(argv[1], "untag") == 0)
+		return cmd_untag(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ls") == 0)
+		return cmd_ls(argc - 1, argv + 1);
+	if (strcmp(argv[1], "copy") == 0)
+		return cmd_copy(argc - 1, argv + 1);
 	warn("unknown command %s", argv[1]);
 	usage(NULL);
 }

@@ -672,12 +672,88 @@ cmd_gc() {
 	done
 }
 
+# ---- images ---------------------------------------------------------------
+
+STORE=$SKIFF_ROOT/images
+full() { case $1 in *:*|*@*) echo "$1" ;; *) echo "$1:latest" ;; esac; }
+
+cmd_images() {
+	quiet=0
+	case ${1:-} in -q|--quiet) quiet=1 ;; "") ;; *) die 1 "images: $1: unknown option" ;; esac
+	[ $quiet = 1 ] || printf '%-32s %-16s %-14s %s\n' REPOSITORY TAG "IMAGE ID" SIZE
+	[ -f "$STORE/index.json" ] || return 0
+	img-pack ls "$STORE" | while IFS="$(printf '\t')" read -r name digest size; do
+		cfg="" total=0
+		while IFS= read -r l; do
+			case $l in
+			config=*) cfg=${l#config=sha256:} ;;
+			layer=*) set -- ${l#layer=}; total=$((total + $2)) ;;
+			esac
+		done <<EOF2
+$(img-unpack --inspect "$name" 2>/dev/null)
+EOF2
+		id=$(printf '%s' "$cfg" | cut -c1-12)
+		if [ $quiet = 1 ]; then echo "$id"; continue; fi
+		printf '%-32s %-16s %-14s %s\n' "${name%:*}" "${name##*:}" "$id" \
+		    "$(awk -v b="$total" 'BEGIN { if (b >= 1048576) printf "%.1fMB", b / 1048576; else printf "%.1fkB", b / 1024 }')"
+	done
+}
+
+cmd_rmi() {
+	[ $# -ge 1 ] || die 1 "usage: skiff rmi IMAGE..."
+	for i in "$@"; do
+		img-pack untag "$STORE" "$(full "$i")" 2>/dev/null || die 1 "no such image: $i"
+		echo "Untagged: $(full "$i")"
+	done
+}
+
+cmd_tag() {
+	[ $# -eq 2 ] || die 1 "usage: skiff tag SOURCE[:TAG] TARGET[:TAG]"
+	img-pack tag "$STORE" "$(full "$1")" "$(full "$2")" 2>&1 >/dev/null | sed 's/^img-pack: /skiff: tag: /' >&2
+	img-unpack --inspect "$(full "$2")" >/dev/null 2>&1 || exit 1
+}
+
+# save NAME -o FILE: an oci-archive (a tar of an OCI layout) that skopeo,
+# podman and skiff load read.
+cmd_save() {
+	out="" img=""
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-o|--output) out=$2; shift ;;
+		--output=*) out=${1#*=} ;;
+		-*) die 1 "save: $1: unknown option" ;;
+		*) img=$1 ;;
+		esac
+		shift
+	done
+	[ -n "$img" ] && [ -n "$out" ] || die 1 "usage: skiff save IMAGE -o FILE"
+	t=$(mktemp -d "${TMPDIR:-/tmp}/skiff-save.XXXXXX")
+	if ! img-pack copy "$STORE" "$(full "$img")" "$t/oci" 2>"$t/err"; then
+		msg=$(sed 's/^img-pack: //' "$t/err"); rm -rf "$t"
+		die 1 "save $img: $msg"
+	fi
+	tar -C "$t/oci" -cf "$out.tmp.$$" . && mv "$out.tmp.$$" "$out" || { rm -rf "$t" "$out.tmp.$$"; die 1 "save: cannot write $out"; }
+	rm -rf "$t"
+}
+
+cmd_load() {
+	in=""
+	case ${1:-} in -i|--input) in=${2:-} ;; --input=*) in=${1#*=} ;; *) in=${1:-} ;; esac
+	[ -n "$in" ] || die 1 "usage: skiff load -i FILE"
+	img-unpack load "$in"
+}
+
 usage() {
 	cat <<'EOF'
 usage: skiff COMMAND [ARG...]
 
 images:
   build      build an image from a Dockerfile (see skiff-build)
+  images     list the images of the local store (-q: ids)
+  rmi        remove an image's name
+  tag        give an image another name
+  save       an image as an oci-archive (-o FILE)
+  load       an image archive into the store (-i FILE)
 containers:
   run        run a command in a new container from an image
   ps         list containers (-a: all, -q: ids)
@@ -724,6 +800,11 @@ gc) cmd_gc "$@" ;;
 check) exec skiff-check "$@" ;;
 apply|get|scale|delete|rollout|describe|cluster-info|ip) exec skiff-kube "$verb" "$@" ;;
 build) exec skiff-build "$@" ;;
+images) cmd_images "$@" ;;
+rmi) cmd_rmi "$@" ;;
+tag) cmd_tag "$@" ;;
+save) cmd_save "$@" ;;
+load) cmd_load "$@" ;;
 __supervise) cmd___supervise "$@" ;;
 version|--version) echo "skiff $VERSION" ;;
 help|--help|-h) usage ;;

@@ -576,3 +576,84 @@ out:
 	pk_buf_free(&b);
 	return rc;
 }
+
+/* Removes the names from index.json (the blobs stay: other names or a
+ * later gc may want them). ENOENT when a name is not there. */
+int
+pk_index_untag(int lfd, char *const *names, size_t nnames, char *err, size_t errlen)
+{
+	struct pj *idx = NULL, *mans;
+	struct pk_buf b = { 0 };
+	size_t i, j, k, found = 0;
+	int rc = -1;
+
+	if (flock(lfd, LOCK_EX) < 0)
+		return seterr(err, errlen, errno, "lock layout: %s%s", strerror(errno), "");
+	if ((idx = read_index(lfd, err, errlen)) == NULL)
+		goto out;
+	if ((mans = pj_arr_at(idx, "manifests")) == NULL)
+		goto nomem;
+	for (k = 0; k < nnames; k++) {
+		for (i = 0; i < mans->n; i++) {
+			const char *r = ref_name(mans->kid[i]);
+
+			if (r != NULL && strcmp(r, names[k]) == 0)
+				break;
+		}
+		if (i == mans->n) {
+			seterr(err, errlen, ENOENT, "%s: %s", names[k], "no such image in the layout");
+			goto out;
+		}
+	}
+	for (i = j = 0; i < mans->n; i++) {
+		const char *r = ref_name(mans->kid[i]);
+
+		for (k = 0; r != NULL && k < nnames; k++)
+			if (strcmp(r, names[k]) == 0)
+				break;
+		if (r != NULL && k < nnames) {
+			pj_free(mans->kid[i]);
+			found++;
+		} else
+			mans->kid[j++] = mans->kid[i];
+	}
+	mans->n = j;
+	if (pj_write(&b, idx) < 0)
+		goto nomem;
+	if (put_atomic(lfd, "index.json", b.s, b.len) < 0) {
+		seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
+		goto out;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
+out:
+	flock(lfd, LOCK_UN);
+	pj_free(idx);
+	pk_buf_free(&b);
+	return rc;
+}
+
+/* Calls fn for every named manifest of index.json: name, digest, size. */
+int
+pk_index_list(int lfd, void (*fn)(void *, const char *, const char *, const char *),
+    void *arg, char *err, size_t errlen)
+{
+	struct pj *idx, *mans, *dg, *sz;
+	size_t i;
+
+	if ((idx = read_index(lfd, err, errlen)) == NULL)
+		return -1;
+	if ((mans = pj_get_type(idx, "manifests", PJ_ARR)) != NULL)
+		for (i = 0; i < mans->n; i++) {
+			const char *r = ref_name(mans->kid[i]);
+
+			dg = pj_get_type(mans->kid[i], "digest", PJ_STR);
+			sz = pj_get(mans->kid[i], "size");
+			if (r != NULL && dg != NULL)
+				fn(arg, r, dg->str, sz && sz->type == PJ_NUM ? sz->str : "0");
+		}
+	pj_free(idx);
+	return 0;
+}

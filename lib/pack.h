@@ -105,6 +105,9 @@ int pk_resolve(int lfd, const char *ref, char digest[PK_DIGEST_LEN],
     struct pj **manifest, char *err, size_t errlen);
 int pk_index_tag(int lfd, const char *digest, uint64_t size,
     char *const *tags, size_t ntags, char *err, size_t errlen);
+int pk_index_untag(int lfd, char *const *names, size_t nnames, char *err, size_t errlen);
+int pk_index_list(int lfd, void (*fn)(void *, const char *, const char *, const char *),
+    void *arg, char *err, size_t errlen);
 
 /*
  * dockerfile.c: a Dockerfile as a plan of shell-quoted lines (see

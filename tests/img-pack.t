@@ -255,4 +255,15 @@ ok "failed commits leave index.json as it was" cmp -s index.before L/index.json
 ok "failed commits leave no blobs or temp files" test "$(ls -A L/blobs/sha256 | wc -l)" = "$nblobs"
 ok "no temp files in the layout" sh -c '! ls -A L L/blobs/sha256 | grep -q tmp'
 
+# tag, untag, ls, copy: the image verbs of the local store.
+testcmd "tag: a second name for the same manifest" 0 "1" \
+    sh -c 'img-pack tag L2 child child:again && img-pack ls L2 | awk -F "\t" "\$1 == \"child\" || \$1 == \"child:again\" { print \$2 }" | sort -u | wc -l'
+testcmd "untag: the name goes" 0 "0" sh -c 'img-pack untag L2 child:again && img-pack ls L2 | grep -c "^child:again" || true'
+testerr "untag: an unknown name" 1 "^img-pack: nope: no such image in the layout$" img-pack untag L2 nope
+testerr "tag: an unknown source" 1 "^img-pack: nope: no such image in the layout$" img-pack tag L2 nope x
+rm -rf C
+testcmd "copy: the image and its blobs into a new layout, skopeo reads it" 0 "2" \
+    sh -c 'img-pack copy L2 child C copied && skopeo inspect oci:C:copied | jq ".Layers | length"'
+testcmd "copy: only the image's blobs" 0 "4" sh -c 'ls C/blobs/sha256 | wc -l'
+
 done_testing

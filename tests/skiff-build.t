@@ -67,6 +67,18 @@ if command -v umoci >/dev/null; then
 	    sh -c 'test -L "$1/rootfs/bin/wget" && echo there || echo gone' sh "$TMP/whu"
 fi
 
+# The store's image verbs.
+testcmd "images lists web" 0 "web latest" sh -c 'skiff images | awk "\$1 == \"web\" { print \$1, \$2 }"'
+testcmd "tag gives it a second name, the same image" 0 "2" \
+    sh -c 'skiff tag web web:v2 && skiff images | awk "\$1 == \"web\" { print \$3 }" | sort | uniq -c | awk "{ print \$1 }"'
+testcmd "save writes an oci-archive skopeo reads" 0 "amd64" \
+    sh -c 'skiff save web:v2 -o "$1/web.tar" && skopeo inspect "oci-archive:$1/web.tar" | sed -n "s/.*\"Architecture\": \"\(.*\)\".*/\1/p"' sh "$TMP"
+testcmd "load reads it into another store" 0 "web:v2" \
+    sh -c 'SKIFF_ROOT="$1/other" skiff load -i "$1/web.tar"' sh "$TMP"
+testcmd "rmi removes the name only" 0 "Untagged: web:v2
+latest" sh -c 'skiff rmi web:v2 && skiff images | awk "\$1 == \"web\" { print \$2 }"'
+testerr "rmi of an unknown image" 1 "^skiff: no such image: nope$" skiff rmi nope
+
 # Errors: Dockerfile:LINE, exit 1, and no image left under the name.
 bad() {	# bad NAME DOCKERFILE-TEXT
 	mkdir -p "$TMP/$1"
