@@ -67,6 +67,22 @@ mkdir -p "$SKIFF_ROOT" && img-pack init "$BL" >/dev/null && img-pack init "$STOR
     die 1 "build: cannot create the layouts in $SKIFF_ROOT"
 mkdir -p "$CACHE"
 
+# The whole build, cached: the plan (the Dockerfile after substitution),
+# every file of the context, the network. When nothing changed and the tag
+# still names the image built then, there is nothing to do.
+bkey=$( { cat "$W/plan"; echo "$network $nocache"
+	(cd "$ctx" && find . -type f -print0 | sort -z | xargs -0r sha256sum); } | sha256sum | cut -c1-32)
+if [ $nocache = 0 ] && [ -f "$CACHE/build-$bkey" ]; then
+	id=$(cat "$CACHE/build-$bkey")
+	if [ "$(img-unpack --inspect "$tag" 2>/dev/null | sed -n 's/^config=//p')" = "$id" ]; then
+		say "Using cache: nothing changed"
+		say "Successfully built ${id#sha256:}"
+		say "Successfully tagged $tag"
+		[ $quiet = 0 ] || echo "$id"
+		exit 0
+	fi
+fi
+
 # .dockerignore: patterns relative to the context, one a line.
 ignore=""
 [ -f "$ctx/.dockerignore" ] && ignore=$(grep -v '^[[:space:]]*\(#\|$\)' "$ctx/.dockerignore" | sed 's|^/||; s|/$||')
@@ -340,6 +356,7 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$t} \
     img-pack commit --from "$BL" --from-ref "$step" --tag "$tag" "$STORE" >"$W/out" 2>"$W/err" ||
     die 1 "build: tagging $tag: $(sed 's/^img-pack: //' "$W/err")"
 id=$(sed -n 's/^config=//p' "$W/out")
+echo "$id" >"$CACHE/build-$bkey"
 say "Successfully built ${id#sha256:}"
 say "Successfully tagged $tag"
 [ $quiet = 0 ] || echo "$id"

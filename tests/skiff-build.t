@@ -19,6 +19,13 @@ ex web
 testcmd "build the FROM scratch web example" 0 "" sh -c 'skiff build -q -t web "$1" >/dev/null' sh "$TMP/web"
 id1=$(skiff build -q -t web "$TMP/web")
 testcmd "a cached rebuild gives the same image" 0 "$id1" skiff build -q -t web "$TMP/web"
+testcmd "... and says nothing changed" 0 "Using cache: nothing changed" sh -c 'skiff build -t web "$1" | head -1' sh "$TMP/web"
+echo changed >>"$TMP/web/index.html"
+testcmd "a changed context file gives a new image" 0 "new" \
+    sh -c '[ "$(skiff build -q -t web "$1")" != "$2" ] && echo new' sh "$TMP/web" "$id1"
+testcmd "... whose three steps before the change came from the cache" 0 "3" \
+    sh -c 'echo again >>"$1/index.html"; skiff build -t web "$1" | grep -c "cached"' sh "$TMP/web"
+cp "$TOP/contrib/examples/web/index.html" "$TMP/web/index.html"
 img-unpack -o "$TMP/webroot" web >/dev/null
 testcmd "the image runs: its CMD serves a page" 0 "hello from box" \
     sh -c 'ns-run --rootfs "$1" --hostname box --net new -- /bin/sh -c "
