@@ -37,14 +37,14 @@ MAN = \
 	man/dockerfile-parse.1 \
 	man/img-pack.1 \
 	man/img-unpack.1 \
-	man/lb-proxy.1 \
-	man/net-bridge.1 \
+	man/lb-proxy.8 \
+	man/net-bridge.8 \
 	man/ns-run.1 \
 	man/ns-runc.1 \
 	man/skiff-check.1 \
 	man/skiff-probe.1 \
 	man/skiff.1 \
-	man/svc-dns.1 \
+	man/svc-dns.8 \
 	man/vol-mount.1 \
 	man/yaml-flat.1
 SCRIPTS = \
@@ -245,14 +245,14 @@ lint:
 	    -D__linux__ -D_GNU_SOURCE -Ilib cmd lib
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	for b in $(BIN) $(SCRIPTS); do cp -f $$b $(DESTDIR)$(BINDIR)/ || exit 1; done
-	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+	for m in $(MAN); do cp -f $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit 1; done
 	mkdir -p $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	cp -f contrib/completion/skiff.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/skiff
 
 uninstall:
-	for c in $(CMDS) skiff skiff-build skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1; done
+	for c in $(CMDS) skiff skiff-build skiff-check skiff-kube; do rm -f $(DESTDIR)$(BINDIR)/$$c $(DESTDIR)$(MANDIR)/man1/$$c.1 $(DESTDIR)$(MANDIR)/man8/$$c.8; done
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/skiff
 	rm -f $(DESTDIR)$(BINDIR)/ns-runc $(DESTDIR)$(MANDIR)/man1/ns-runc.1
 
