@@ -125,15 +125,15 @@ kill -TERM $pid
 wait $pid; rc=$?
 testcmd "SIGTERM is forwarded to the program" 0 "3 got TERM" \
     sh -c 'echo $1 $(grep got "$2")' sh $rc "$TMP/sig.out"
-ns-run --rootfs "$R" -- /bin/sh -c 'sleep 100 & sleep 100 & echo ready; wait' >"$TMP/kill.out" 2>&1 &
+ns-run --rootfs "$R" -- /bin/sh -c 'sleep 7731 & sleep 7731 & echo ready; wait' >"$TMP/kill.out" 2>&1 &
 pid=$!
 i=0; while ! grep -qs ready "$TMP/kill.out" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 kill -KILL $pid
 wait $pid 2>/dev/null
 # The kernel kills the namespace's processes asynchronously.
-i=0; while ps -eo args | grep -q "^sleep 100$" && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
+i=0; while ps -eo args | grep -q "^sleep 7731$" && [ $i -lt 50 ]; do sleep 0.05; i=$((i + 1)); done
 testcmd "killing ns-run kills the whole container" 0 "0" \
-    sh -c 'ps -eo args | grep -c "^sleep 100$" || true'
+    sh -c 'ps -eo args | grep -c "^sleep 7731$" || true'
 
 # --- --join: a command in a running container ---------------------------
 ns-run --rootfs "$R" --hostname joined --env J=1 -- /bin/sh -c 'echo ready; exec sleep 100' >"$TMP/join.out" 2>&1 &

@@ -21,7 +21,13 @@ had=""
 [ -d /run/ns-run ] && had="$had ns-run"
 [ -d /run/runc ] && had="$had runc"
 [ -d /run/containers ] && had="$had containers"
+ls /run/ns-run 2>/dev/null >/tmp/.skiff-bench-nsrun.$$ || true
 trap 'rm -rf "$W"
+	# State podman left in the runtime root by this run goes too.
+	for s in $(ls /run/ns-run 2>/dev/null); do
+		grep -qxF "$s" /tmp/.skiff-bench-nsrun.$$ || rm -rf "/run/ns-run/$s"
+	done
+	rm -f /tmp/.skiff-bench-nsrun.$$
 	case $had in *ns-run*) ;; *) rmdir /run/ns-run 2>/dev/null ;; esac
 	case $had in *runc*) ;; *) rmdir /run/runc 2>/dev/null ;; esac
 	case $had in *containers*) ;; *) rmdir /run/containers/networks /run/containers 2>/dev/null ;; esac
