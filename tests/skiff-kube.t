@@ -120,6 +120,38 @@ metadata: {name: p}' >"$TMP/mixed.yaml"
 testerr "one bad document stops the whole file" 1 "kind Pod \\(v1\\) is not supported" skiff apply -f "$TMP/mixed.yaml"
 testcmd "... so its good document was not applied" 1 "" sh -c 'skiff get deployment/web 2>/dev/null'
 
+# A NodePort Service answers on the node's port, from the host.
+cat >"$TMP/np.yaml" <<'EOF'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-np
+spec:
+  type: NodePort
+  selector:
+    app: nginx
+  ports:
+  - port: 8080
+    targetPort: 80
+    nodePort: 30080
+EOF
+testcmd "a NodePort service" 0 "service/web-np created" skiff apply -f "$TMP/np.yaml"
+testcmd "get services shows the node port" 0 "NodePort 8080:30080/TCP" \
+    sh -c 'skiff get services web-np | awk "NR == 2 { print \$2, \$5 }"'
+ok "the node port answers on 127.0.0.1" waitfor sh -c 'wget -qO- -T 2 http://127.0.0.1:30080/ | grep -q "^v2 "'
+testcmd "delete service/web-np" 0 'service "web-np" deleted' skiff delete service/web-np
+
+# kill -9 of an apply midway, then gc and delete: nothing leaked.
+sed 's/nginx-deployment/crash/; s/nginx-service/crash-svc/' "$Y" >"$TMP/crash.yaml"
+skiff apply -f "$TMP/crash.yaml" >/dev/null 2>&1 &
+apid=$!
+sleep 0.3
+kill -9 $apid 2>/dev/null
+wait $apid 2>/dev/null
+skiff gc >/dev/null 2>&1
+skiff delete -f "$TMP/crash.yaml" >/dev/null 2>&1
+ok "after kill -9 during apply, gc and delete leave no crash pod" waitfor sh -c '! skiff ps -a | grep -q crash'
+
 testcmd "delete -f" 0 'service "nginx-service" deleted
 deployment.apps "nginx-deployment" deleted' skiff delete -f "$Y"
 ok "nothing is left: no containers" waitfor sh -c '[ -z "$(skiff ps -aq)" ]'
