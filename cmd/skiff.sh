@@ -23,21 +23,48 @@ q() {
 	esac
 }
 
+# qset WORD: _q is WORD single-quoted, without a subshell unless WORD holds
+# a quote (the chain is built from many words; each fork costs).
+qset() {
+	case $1 in
+	*\'*) _q=$(q "$1") ;;
+	*) _q="'$1'" ;;
+	esac
+}
+
 # add VAR WORD...: append quoted words to the list held in VAR.
 add() {
 	_v=$1; shift
 	for _w in "$@"; do
-		eval "$_v=\"\${$_v} \$(q \"\$_w\")\""
+		qset "$_w"
+		eval "$_v=\"\${$_v} \$_q\""
 	done
 }
 
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
-# setkv FILE KEY VALUE: set KEY='VALUE' in a key=value file, atomically.
+# setkv FILE KEY VALUE [KEY VALUE]...: set KEY='VALUE' in a key=value
+# file, atomically, in one write: the shell's own read and printf, one mv.
 setkv() {
-	_f=$1 _k=$2 _val=$3
-	{ [ -f "$_f" ] && grep -v "^$_k=" "$_f"; printf '%s=%s\n' "$_k" "$(q "$_val")"; } >"$_f.tmp.$$" &&
-	    mv -f "$_f.tmp.$$" "$_f"
+	_f=$1; shift
+	{
+		if [ -f "$_f" ]; then
+			while IFS= read -r _l; do
+				_keep=1
+				_i=1
+				while [ $_i -le $# ]; do
+					eval "_kk=\${$_i}"
+					case $_l in "$_kk="*) _keep=0 ;; esac
+					_i=$((_i + 2))
+				done
+				[ $_keep = 0 ] || printf '%s\n' "$_l"
+			done <"$_f"
+		fi
+		while [ $# -ge 2 ]; do
+			printf '%s=%s\n' "$1" "$(q "$2")"
+			shift 2
+		done
+	} >"$_f.tmp.$$" && mv -f "$_f.tmp.$$" "$_f"
 }
 
 # A container's directory from an ID, an unambiguous ID prefix or a name.
@@ -66,7 +93,13 @@ load() {
 # The kernel's start time of a process (clock ticks since boot): with the
 # pid it names one process, never a recycled pid.
 starttime() {
-	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
+	_stat=""
+	read -r _stat <"/proc/$1/stat" 2>/dev/null || return 0
+	# Field 22; the command name (field 2) may hold spaces, so count
+	# from after its closing parenthesis.
+	set -- ${_stat##*) }
+	shift 19
+	printf '%s\n' "${1:-}"
 }
 
 # alive PID: the process runs and is the one recorded.
@@ -119,7 +152,7 @@ cmd_run() {
 		--*=*) val=${opt#*=}; opt=${opt%%=*} ;;
 		-[a-zA-Z][!-]*)
 			# bundled short flags: -it, -dit, -p8080:80
-			first=$(printf '%s' "$opt" | cut -c1-2) rest=${opt#??}
+			rest=${opt#??} first=${opt%"${opt#??}"}
 			if needs_value "$first"; then
 				opt=$first val=$rest
 			else
@@ -204,7 +237,9 @@ cmd_run() {
 		die 125 "image $image: ${msg#img-unpack: }"
 	}
 	rm -f "$SKIFF_RUN.err.$$"
-	lower=$(printf '%s\n' "$lower" | paste -sd: -)
+	# One lower dir a line, top first: joined with ':' for vol-mount.
+	_ifs=$IFS; IFS='
+'; _j=""; for _d in $lower; do _j="${_j:+$_j:}$_d"; done; IFS=$_ifs; lower=$_j
 	Entrypoint="" Cmd="" Env="" WorkingDir="" User=""
 	eval "$(img-unpack --config "$image")" || die 125 "image $image: unreadable config"
 
@@ -226,9 +261,13 @@ cmd_run() {
 	eval "set -- $argv"
 	[ $# -gt 0 ] || die 125 "image $image: no command given and none in the image"
 
-	id=$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
-	short=$(printf '%s' "$id" | cut -c1-12)
-	[ -n "$name" ] || name=$(printf '%s' "${image##*/}" | sed 's/[^a-zA-Z0-9_.-]/_/g')_$(printf '%s' "$id" | cut -c1-6)
+	id=""; for _b in $(od -An -N32 -tx1 -w32 /dev/urandom); do id=$id$_b; done
+	short=$(printf '%.12s' "$id")
+	if [ -z "$name" ]; then
+		name=${image##*/}
+		case $name in *[!a-zA-Z0-9_.-]*) name=$(printf '%s' "$name" | sed 's/[^a-zA-Z0-9_.-]/_/g') ;; esac
+		name=${name}_$(printf '%.6s' "$id")
+	fi
 	mkdir -p "$CT" "$NAMES" "$SKIFF_RUN/containers" || die 125 "cannot create $SKIFF_ROOT"
 	ln -s "$id" "$NAMES/$name" 2>/dev/null || die 125 "--name $name: already in use by container $(readlink "$NAMES/$name" | cut -c1-12)"
 	C=$CT/$id
@@ -342,16 +381,11 @@ after_exit() {
 
 # Status last: whoever sees "running" also finds the pid.
 record_start() {
-	setkv "$C/state" Pid "$1"
-	setkv "$C/state" PidStart "$(starttime "$1")"
-	setkv "$C/state" StartedAt "$(now)"
-	setkv "$C/state" Status running
+	setkv "$C/state" Pid "$1" PidStart "$(starttime "$1")" StartedAt "$(now)" Status running
 }
 
 record_exit() {
-	setkv "$C/state" Status exited
-	setkv "$C/state" ExitCode "$1"
-	setkv "$C/state" FinishedAt "$(now)"
+	setkv "$C/state" Status exited ExitCode "$1" FinishedAt "$(now)"
 }
 
 run_foreground() {
@@ -458,14 +492,14 @@ cmd_ps() {
 		load "$(basename "$d")"
 		st=$(status_of)
 		[ $all = 1 ] || [ "$st" = running ] || exit 0
-		if [ $quiet = 1 ]; then printf '%s\n' "$(printf %s "$Id" | cut -c1-12)"; exit 0; fi
+		if [ $quiet = 1 ]; then printf '%.12s\n' "$Id"; exit 0; fi
 		case $st in
 		running) s="Up $(age "$StartedAt")" ;;
 		exited) s="Exited ($ExitCode) $(age "${FinishedAt:-$Created}") ago" ;;
 		*) s=Created ;;
 		esac
 		eval "set -- $Cmd"
-		printf '%-12s  %-20s  %-24s  %-14s  %-20s  %-20s  %s\n' "$(printf %s "$Id" | cut -c1-12)" \
+		printf '%-12.12s  %-20s  %-24s  %-14s  %-20s  %-20s  %s\n' "$Id" \
 		    "$Image" "\"$(printf '%s' "$*" | cut -c1-20)\"" "$(age "$Created") ago" "$s" \
 		    "$(eval "set -- $Ports"; printf '%s ' "$@")" "$Name" )
 	done
