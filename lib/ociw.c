@@ -526,15 +526,17 @@ descriptor(const char *digest, uint64_t size, const char *tag)
 	return d;
 }
 
-/* Points each tag at the manifest in index.json, replacing what the tag
- * named before; one writer at a time (flock on the layout directory). */
-int
-pk_index_tag(int lfd, const char *digest, uint64_t size,
-    char *const *tags, size_t ntags, char *err, size_t errlen)
+/*
+ * The one way index.json changes: under flock(2) on the layout directory,
+ * read, let edit change the manifests array, write to a temporary file
+ * and rename it into place. edit returns 0, or -1 with err set.
+ */
+static int
+index_rewrite(int lfd, int (*edit)(struct pj *idx, struct pj *mans, void *arg,
+    char *err, size_t errlen), void *arg, char *err, size_t errlen)
 {
 	struct pj *idx = NULL, *mans;
 	struct pk_buf b = { 0 };
-	size_t i, j, k;
 	int rc = -1;
 
 	if (flock(lfd, LOCK_EX) < 0)
@@ -543,23 +545,8 @@ pk_index_tag(int lfd, const char *digest, uint64_t size,
 		goto out;
 	if ((mans = pj_arr_at(idx, "manifests")) == NULL)
 		goto nomem;
-	for (i = j = 0; i < mans->n; i++) {
-		const char *r = ref_name(mans->kid[i]);
-
-		for (k = 0; r != NULL && k < ntags; k++)
-			if (strcmp(r, tags[k]) == 0)
-				break;
-		if (r != NULL && k < ntags)
-			pj_free(mans->kid[i]);
-		else
-			mans->kid[j++] = mans->kid[i];
-	}
-	mans->n = j;
-	for (k = 0; k < ntags; k++)
-		if (!pj_push(mans, descriptor(digest, size, tags[k])))
-			goto nomem;
-	if (!pj_get(idx, "schemaVersion") && !pj_set(idx, "schemaVersion", pj_new(PJ_NUM, "2")))
-		goto nomem;
+	if (edit(idx, mans, arg, err, errlen) < 0)
+		goto out;
 	if (pj_write(&b, idx) < 0)
 		goto nomem;
 	if (put_atomic(lfd, "index.json", b.s, b.len) < 0) {
@@ -577,34 +564,12 @@ out:
 	return rc;
 }
 
-/* Removes the names from index.json (the blobs stay: other names or a
- * later gc may want them). ENOENT when a name is not there. */
-int
-pk_index_untag(int lfd, char *const *names, size_t nnames, char *err, size_t errlen)
+/* Drops the descriptors named by any of names; returns how many. */
+static size_t
+drop_names(struct pj *mans, char *const *names, size_t nnames)
 {
-	struct pj *idx = NULL, *mans;
-	struct pk_buf b = { 0 };
-	size_t i, j, k, found = 0;
-	int rc = -1;
+	size_t i, j, k, dropped = 0;
 
-	if (flock(lfd, LOCK_EX) < 0)
-		return seterr(err, errlen, errno, "lock layout: %s%s", strerror(errno), "");
-	if ((idx = read_index(lfd, err, errlen)) == NULL)
-		goto out;
-	if ((mans = pj_arr_at(idx, "manifests")) == NULL)
-		goto nomem;
-	for (k = 0; k < nnames; k++) {
-		for (i = 0; i < mans->n; i++) {
-			const char *r = ref_name(mans->kid[i]);
-
-			if (r != NULL && strcmp(r, names[k]) == 0)
-				break;
-		}
-		if (i == mans->n) {
-			seterr(err, errlen, ENOENT, "%s: %s", names[k], "no such image in the layout");
-			goto out;
-		}
-	}
 	for (i = j = 0; i < mans->n; i++) {
 		const char *r = ref_name(mans->kid[i]);
 
@@ -613,26 +578,73 @@ pk_index_untag(int lfd, char *const *names, size_t nnames, char *err, size_t err
 				break;
 		if (r != NULL && k < nnames) {
 			pj_free(mans->kid[i]);
-			found++;
+			dropped++;
 		} else
 			mans->kid[j++] = mans->kid[i];
 	}
 	mans->n = j;
-	if (pj_write(&b, idx) < 0)
-		goto nomem;
-	if (put_atomic(lfd, "index.json", b.s, b.len) < 0) {
-		seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
-		goto out;
+	return dropped;
+}
+
+struct tag_edit {
+	const char *digest;
+	uint64_t size;
+	char *const *names;
+	size_t n;
+};
+
+static int
+edit_tag(struct pj *idx, struct pj *mans, void *arg, char *err, size_t errlen)
+{
+	struct tag_edit *t = arg;
+	size_t k;
+
+	drop_names(mans, t->names, t->n);
+	for (k = 0; k < t->n; k++)
+		if (!pj_push(mans, descriptor(t->digest, t->size, t->names[k])))
+			return seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
+	if (!pj_get(idx, "schemaVersion") && !pj_set(idx, "schemaVersion", pj_new(PJ_NUM, "2")))
+		return seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
+	return 0;
+}
+
+/* Points each tag at the manifest in index.json, replacing what the tag
+ * named before. */
+int
+pk_index_tag(int lfd, const char *digest, uint64_t size,
+    char *const *tags, size_t ntags, char *err, size_t errlen)
+{
+	struct tag_edit t = { digest, size, tags, ntags };
+
+	return index_rewrite(lfd, edit_tag, &t, err, errlen);
+}
+
+static int
+edit_untag(struct pj *idx, struct pj *mans, void *arg, char *err, size_t errlen)
+{
+	struct tag_edit *t = arg;
+	size_t i, k;
+
+	(void)idx;
+	for (k = 0; k < t->n; k++) {
+		for (i = 0; i < mans->n; i++)
+			if (ref_name(mans->kid[i]) && strcmp(ref_name(mans->kid[i]), t->names[k]) == 0)
+				break;
+		if (i == mans->n)
+			return seterr(err, errlen, ENOENT, "%s: %s", t->names[k], "no such image in the layout");
 	}
-	rc = 0;
-	goto out;
-nomem:
-	seterr(err, errlen, errno, "index.json: %s%s", strerror(errno), "");
-out:
-	flock(lfd, LOCK_UN);
-	pj_free(idx);
-	pk_buf_free(&b);
-	return rc;
+	drop_names(mans, t->names, t->n);
+	return 0;
+}
+
+/* Removes the names from index.json (the blobs stay: other names or a
+ * later gc may want them). ENOENT when a name is not there. */
+int
+pk_index_untag(int lfd, char *const *names, size_t nnames, char *err, size_t errlen)
+{
+	struct tag_edit t = { NULL, 0, names, nnames };
+
+	return index_rewrite(lfd, edit_untag, &t, err, errlen);
 }
 
 /* Calls fn for every named manifest of index.json: name, digest, size. */

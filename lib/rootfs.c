@@ -77,20 +77,28 @@ mount_on(struct ctx *c, const char *src, int dstfd, const char *fstype,
 	return 0;
 }
 
+/* Remount what is at path (beneath the root) with flags, keeping the
+ * flags the kernel has locked. */
 static int
-remount_ro(struct ctx *c, const char *path)
+remount_flags(struct ctx *c, const char *path, unsigned long flags)
 {
 	char p[32];
 	int fd, r;
 
 	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
-		return fail(c, "read-only %s:", path);
+		return fail(c, "remount %s:", path);
 	fdpath(fd, p, sizeof(p));
-	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | mop_locked_flags(fd), NULL);
+	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | mop_locked_flags(fd), NULL);
 	close(fd);
 	if (r < 0)
-		return fail(c, "remount %s read-only:", path);
+		return fail(c, "remount %s:", path);
 	return 0;
+}
+
+static int
+remount_ro(struct ctx *c, const char *path)
+{
+	return remount_flags(c, path, MS_RDONLY);
 }
 
 /* A device node; in a user namespace, where mknod is refused, the host's
@@ -457,23 +465,6 @@ net_lo_up(void)
 
 /* ---- an OCI bundle's mounts ---------------------------------------- */
 
-/* Remount what is at path (beneath the root) with flags, keeping the
- * flags the kernel has locked. */
-static int
-remount_flags(struct ctx *c, const char *path, unsigned long flags)
-{
-	char p[32];
-	int fd, r;
-
-	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
-		return fail(c, "remount %s:", path);
-	fdpath(fd, p, sizeof(p));
-	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | mop_locked_flags(fd), NULL);
-	close(fd);
-	if (r < 0)
-		return fail(c, "remount %s:", path);
-	return 0;
-}
 
 /* Where we are in the v1 hierarchy name ("memory", "systemd"), from
  * /proc/self/cgroup; "" when not found. */
