@@ -56,6 +56,7 @@ SCRIPTS = \
 LIBOBJ = \
 	lib/blob.o \
 	lib/caps.o \
+	lib/clock.o \
 	lib/cgroup.o \
 	lib/cgroup_parse.o \
 	lib/dnsanswer.o \

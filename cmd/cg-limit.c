@@ -228,10 +228,8 @@ parse_opts(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("cg-limit %s\n", SKIFF_VERSION);
 			exit(0);
-		case ':':
-			die(fail_code, "%s: needs an argument", argv[optind - 1]);
 		default:
-			die(fail_code, "%s: unknown option", argv[optind - 1]);
+			die_badopt(fail_code, c, argv);
 		}
 	}
 	return n;

@@ -160,15 +160,6 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 ep_add(int fd, uint32_t ev, struct tag *t)
 {
@@ -1171,12 +1162,8 @@ parse_args(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("lb-proxy %s\n", SKIFF_VERSION);
 			exit(0);
-		case ':':
-			die(EXIT_USAGE, "%s: needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				die(EXIT_USAGE, "-%c: unknown option", optopt);
-			die(EXIT_USAGE, "%s: unknown option", argv[optind - 1]);
+			die_badopt(EXIT_USAGE, c, argv);
 		}
 	}
 	if (optind < argc)

@@ -116,12 +116,8 @@ getopt_common(int c, const struct optspec *spec, char *argv[])
 	case OPT_VERSION:
 		printf("net-bridge %s\n", SKIFF_VERSION);
 		exit(0);
-	case ':':
-		die(code, "%s: needs an argument", argv[optind - 1]);
 	default:
-		if (optopt)
-			die(code, "-%c: unknown option", optopt);
-		die(code, "%s: unknown option", argv[optind - 1]);
+		die_badopt(code, c, argv);
 	}
 }
 

@@ -262,12 +262,8 @@ parse_args(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("ns-run %s\n", SKIFF_VERSION);
 			exit(0);
-		case ':':
-			die(EXIT_SETUP, "%s: needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				die(EXIT_SETUP, "-%c: unknown option", optopt);
-			die(EXIT_SETUP, "%s: unknown option", argv[optind - 1]);
+			die_badopt(EXIT_SETUP, c, argv);
 		}
 	}
 	if (optind >= argc)

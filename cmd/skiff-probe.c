@@ -113,10 +113,8 @@ main(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("skiff-probe %s\n", SKIFF_VERSION);
 			exit(0);
-		case ':':
-			die(EXIT_USAGE, "%s: needs an argument", argv[optind - 1]);
 		default:
-			die(EXIT_USAGE, "%s: unknown option", argv[optind - 1]);
+			die_badopt(EXIT_USAGE, c, argv);
 		}
 	}
 	if (optind == argc)

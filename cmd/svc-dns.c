@@ -126,15 +126,6 @@ usage(void)
 	exit(EXIT_USAGE);
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* "127.0.0.1:53", "[::1]:5353", "10.0.0.1", "::1". */
 static int
 parse_addr(const char *s, int defport, struct addr *a)
@@ -375,7 +366,7 @@ answer(struct worker *w, const uint8_t *pkt, size_t len,
 		if (conf.nup == 0) {
 			n = dns_error_reply(&q, DNS_R_REFUSED, out, cap);
 		} else if (w->cache && (n = dns_cache_get(w->cache, &q, w->big,
-		    sizeof(w->big), now_ms())) > 0) {
+		    sizeof(w->big), mono_ms())) > 0) {
 			if (n > cap)
 				return dns_truncate_reply(&q, w->big, n, out, cap);
 			memmove(out, w->big, n);
@@ -512,7 +503,7 @@ conn_reply(struct worker *w, int ci, const uint8_t *msg, size_t len)
 	c->out[c->outlen + 1] = (uint8_t)len;
 	memcpy(c->out + c->outlen + 2, msg, len);
 	c->outlen += len + 2;
-	c->active = now_ms();
+	c->active = mono_ms();
 	conn_flush(w, ci);
 }
 
@@ -537,7 +528,7 @@ conn_read(struct worker *w, int ci)
 	if (n < 0)
 		return;
 	c->inlen += (size_t)n;
-	c->active = now_ms();
+	c->active = mono_ms();
 	while (c->inlen - off >= 2) {
 		size_t mlen = (size_t)c->in[off] << 8 | c->in[off + 1], len;
 
@@ -581,7 +572,7 @@ tcp_accept(struct worker *w, int li)
 		w->conns[ci].fd = fd;
 		w->conns[ci].inlen = w->conns[ci].outlen = w->conns[ci].outoff = 0;
 		w->conns[ci].closing = 0;
-		w->conns[ci].active = now_ms();
+		w->conns[ci].active = mono_ms();
 		w->nconn++;
 		ep_add(w, fd, EPOLLIN, K_CONN, (uint32_t)ci);
 	}
@@ -649,7 +640,7 @@ inotify_read(void)
 		    p += sizeof(struct inotify_event) + ((struct inotify_event *)p)->len)
 			if (relevant((struct inotify_event *)p) ||
 			    (((struct inotify_event *)p)->mask & IN_Q_OVERFLOW))
-				reload_at = now_ms() + RELOAD_DELAY_MS;
+				reload_at = mono_ms() + RELOAD_DELAY_MS;
 }
 
 static void
@@ -714,7 +705,7 @@ run(void *arg)
 			}
 			}
 		}
-		now = now_ms();
+		now = mono_ms();
 		if (main_thread && reload_at && now >= reload_at) {
 			reload_at = 0;
 			load(0);
@@ -860,12 +851,8 @@ parse_args(int argc, char *argv[])
 		case OPT_VERSION:
 			printf("svc-dns %s\n", SKIFF_VERSION);
 			exit(0);
-		case ':':
-			die(EXIT_USAGE, "%s: needs an argument", argv[optind - 1]);
 		default:
-			if (optopt)
-				die(EXIT_USAGE, "-%c: unknown option", optopt);
-			die(EXIT_USAGE, "%s: unknown option", argv[optind - 1]);
+			die_badopt(EXIT_USAGE, c, argv);
 		}
 	}
 	if (optind < argc)

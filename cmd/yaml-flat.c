@@ -75,9 +75,7 @@ main(int argc, char *argv[])
 			printf("yaml-flat %s\n", SKIFF_VERSION);
 			exit(0);
 		default:
-			if (optopt)
-				die(EXIT_USAGE, "-%c: unknown option", optopt);
-			die(EXIT_USAGE, "%s: unknown option", argv[optind - 1]);
+			die_badopt(EXIT_USAGE, c, argv);
 		}
 	}
 	if (argc - optind > 1)

@@ -50,15 +50,6 @@ struct dns_fwd {
 	uint8_t big[DNS_MAXMSG + 64];
 };
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static int
 watch(struct dns_fwd *w, struct pending *p, uint32_t events)
 {
@@ -77,7 +68,7 @@ random16(struct dns_fwd *w)
 		if (getrandom(w->rnd, sizeof(w->rnd), 0) != (ssize_t)sizeof(w->rnd)) {
 			/* Not expected after boot; never answer with a
 			 * predictable id, so fall back to the clock mixed in. */
-			uint64_t t = now_ms() * 6364136223846793005ULL;
+			uint64_t t = mono_ms() * 6364136223846793005ULL;
 			size_t i;
 
 			for (i = 0; i < sizeof(w->rnd); i++)
@@ -121,7 +112,7 @@ pend_send(struct dns_fwd *w, struct pending *p)
 	p->upid = random16(w);
 	p->pkt[0] = (uint8_t)(p->upid >> 8);
 	p->pkt[1] = (uint8_t)p->upid;
-	p->deadline = now_ms() + TRY_MS;
+	p->deadline = mono_ms() + TRY_MS;
 	fd = socket(u->sa.ss_family, (p->tcp ? SOCK_STREAM : SOCK_DGRAM) |
 	    SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -265,7 +256,7 @@ got_reply(struct dns_fwd *w, struct pending *p, uint8_t *msg, size_t len,
 	    (rcode == DNS_R_NOERROR || rcode == DNS_R_NXDOMAIN) &&
 	    nttl <= LEN(ttloff))
 		dns_cache_put(w->cache, &p->q, msg, len, ttloff, nttl,
-		    minttl > MAXCACHETTL ? MAXCACHETTL : minttl, now_ms());
+		    minttl > MAXCACHETTL ? MAXCACHETTL : minttl, mono_ms());
 	len = dns_reply_fixup(&p->q, msg, len, 0, cap);
 	if (len > 0)
 		w->deliver(w->arg, &p->cl, &p->q, msg, len);
@@ -390,7 +381,7 @@ dns_fwd_event(struct dns_fwd *w, uint32_t idx, uint32_t events)
 void
 dns_fwd_sweep(struct dns_fwd *w)
 {
-	uint64_t now = now_ms();
+	uint64_t now = mono_ms();
 	size_t i;
 
 	for (i = 0; i < MAXPEND && w->npend; i++)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* err.c: "cmd: what: why" diagnostics and the dying exec, for cmd/ only. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,6 +71,18 @@ die(int code, const char *fmt, ...)
 	vwarn(fmt, ap);
 	va_end(ap);
 	_exit(code);
+}
+
+/* The end of every option loop: what getopt refused, as one line. c is
+ * getopt's ':' (a missing argument) or '?' (an unknown option). */
+void
+die_badopt(int code, int c, char *const argv[])
+{
+	if (c == ':')
+		die(code, "%s: needs an argument", argv[optind - 1]);
+	if (optopt)
+		die(code, "-%c: unknown option", optopt);
+	die(code, "%s: unknown option", argv[optind - 1]);
 }
 
 void

@@ -35,6 +35,7 @@ void die(int code, const char *fmt, ...)
 void warn(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 void vwarn(const char *fmt, va_list ap);
 noreturn void xexecvp(char *const argv[]);
+void die_badopt(int code, int c, char *const argv[]) __attribute__((__noreturn__));
 
 /* exec.c: the exit status a chain-loader reports for a failed exec. */
 int exec_status(int err);
@@ -68,6 +69,9 @@ int open_beneath(int rootfd, const char *path, int flags, mode_t mode);
 int mkdir_beneath(int rootfd, const char *path, mode_t mode);
 int mkfile_beneath(int rootfd, const char *path, mode_t mode);
 int fdpath(int fd, char *buf, size_t len);
+
+/* clock.c: milliseconds of the monotonic clock, for timeouts. */
+uint64_t mono_ms(void);
 
 /* fd.c: descriptor hygiene before exec. */
 int close_fds_except(const int *keep, size_t nkeep);
