@@ -100,15 +100,11 @@ fatal(int code, const char *fmt, ...)
 {
 	char msg[1024];
 	size_t n;
-	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verrfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = strlen(msg);
-	if (n > 0 && msg[n - 1] == ':')
-		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(saved));
 	logline("error", msg);
 	if (pending_pid > 0) {
 		kill(pending_pid, SIGKILL);
@@ -278,16 +274,11 @@ static noreturn void __attribute__((format(printf, 2, 3)))
 child_fail(int code, const char *fmt, ...)
 {
 	char msg[1024];
-	size_t n;
-	int saved = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	verrfmt(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = strlen(msg);
-	if (n > 0 && msg[n - 1] == ':')
-		snprintf(msg + n, sizeof(msg) - n, " %s", strerror(saved));
 	if (syncfd >= 0)
 		sendmsg_str(syncfd, 'E', code, msg);
 	else

@@ -23,30 +23,47 @@ setprogname(const char *argv0)
 	progname = p ? p + 1 : argv0;
 }
 
+/*
+ * A message into buf: fmt with its arguments, and ": strerror(errno)" when
+ * fmt ends in ':'. Never prints: lib/ code that returns its errors as text
+ * (rootfs.c, the OCI runtime's log) builds them here too. Keeps errno.
+ */
+size_t
+verrfmt(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int saved = errno, k;
+	size_t n, flen = strlen(fmt);
+
+	if (len == 0)
+		return 0;
+	k = vsnprintf(buf, len, fmt, ap);
+	n = k > 0 ? (size_t)k : 0;
+	if (n >= len)
+		n = len - 1;
+	if (flen > 0 && fmt[flen - 1] == ':') {
+		k = snprintf(buf + n, len - n, " %s", strerror(saved));
+		if (k > 0)
+			n += (size_t)k;
+		if (n >= len)
+			n = len - 1;
+	}
+	errno = saved;
+	return n;
+}
+
 void
 vwarn(const char *fmt, va_list ap)
 {
 	int saved = errno;
 	char buf[1024];
-	size_t n, flen = strlen(fmt);
+	size_t n;
 	int k;
 
 	/* Build the line first and write it once, so that lines from the
 	 * processes of one container never interleave. */
 	k = snprintf(buf, sizeof(buf), "%s: ", progname);
 	n = k > 0 ? (size_t)k : 0;
-	k = vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
-	if (k > 0)
-		n += (size_t)k;
-	if (n > sizeof(buf) - 2)
-		n = sizeof(buf) - 2;
-	if (flen > 0 && fmt[flen - 1] == ':') {
-		k = snprintf(buf + n, sizeof(buf) - n, " %s", strerror(saved));
-		if (k > 0)
-			n += (size_t)k;
-		if (n > sizeof(buf) - 2)
-			n = sizeof(buf) - 2;
-	}
+	n += verrfmt(buf + n, sizeof(buf) - n - 1, fmt, ap);
 	buf[n++] = '\n';
 	(void)!write(STDERR_FILENO, buf, n);
 	errno = saved;

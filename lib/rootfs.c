@@ -51,17 +51,11 @@ struct ctx {
 static int
 fail(struct ctx *c, const char *fmt, ...)
 {
-	int saved = errno;
-	size_t n, flen = strlen(fmt);
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(c->err, c->errlen, fmt, ap);
+	verrfmt(c->err, c->errlen, fmt, ap);
 	va_end(ap);
-	n = strlen(c->err);
-	if (flen > 0 && fmt[flen - 1] == ':' && n < c->errlen)
-		snprintf(c->err + n, c->errlen - n, " %s", strerror(saved));
-	errno = saved;
 	return -1;
 }
 

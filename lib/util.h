@@ -34,6 +34,7 @@ void die(int code, const char *fmt, ...)
     __attribute__((__noreturn__, __format__(printf, 2, 3)));
 void warn(const char *fmt, ...) __attribute__((__format__(printf, 1, 2)));
 void vwarn(const char *fmt, va_list ap);
+size_t verrfmt(char *buf, size_t len, const char *fmt, va_list ap);
 noreturn void xexecvp(char *const argv[]);
 void die_badopt(int code, int c, char *const argv[]) __attribute__((__noreturn__));
 
