@@ -16,6 +16,7 @@ CMDS = \
 	ns-run \
 	ns-runc \
 	skiff-probe \
+	skiff-state \
 	svc-dns \
 	vol-mount \
 	yaml-flat
@@ -29,6 +30,7 @@ BIN = \
 	bin/ns-run \
 	bin/ns-runc \
 	bin/skiff-probe \
+	bin/skiff-state \
 	bin/svc-dns \
 	bin/vol-mount \
 	bin/yaml-flat
@@ -43,6 +45,7 @@ MAN = \
 	man/ns-runc.1 \
 	man/skiff-check.1 \
 	man/skiff-probe.1 \
+	man/skiff-state.1 \
 	man/skiff.1 \
 	man/svc-dns.8 \
 	man/vol-mount.1 \
@@ -198,6 +201,10 @@ bin/skiff-check: cmd/skiff-check.sh
 bin/skiff-probe: cmd/skiff-probe.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/skiff-probe.c lib/libutil.a $(LDFLAGS)
+
+bin/skiff-state: cmd/skiff-state.c lib/libutil.a $(LIBHDR) $(DEPS)/.built
+	@mkdir -p bin
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ cmd/skiff-state.c lib/libutil.a $(LDFLAGS)
 
 bin/yaml-flat: cmd/yaml-flat.c lib/libutil.a lib/yamlflat.h $(LIBHDR) $(DEPS)/.built
 	@mkdir -p bin

@@ -22,13 +22,14 @@
 #include "util.h"
 
 static const char usage_line[] =
-    "img-unpack [--config | --inspect] [--max-size SIZE] [-o DIR] IMAGE"
+    "img-unpack [--config | --with-config | --inspect] [--max-size SIZE] [-o DIR] IMAGE"
     " | load FILE [NAME[:TAG]]";
 
-enum { O_CONFIG = 0x100, O_INSPECT, O_MAXSIZE };
+enum { O_CONFIG = 0x100, O_INSPECT, O_MAXSIZE, O_WITHCONFIG };
 
 static const struct optspec options[] = {
 	{ "config", no_argument, O_CONFIG, NULL, "print the image config as shell-safe key=value lines" },
+	{ "with-config", no_argument, O_WITHCONFIG, NULL, "unpack into the store, then print the config lines and Lower=DIR:DIR..." },
 	{ "inspect", no_argument, O_INSPECT, NULL, "print manifest digest, config, layers, sizes, media types" },
 	{ "max-size", required_argument, O_MAXSIZE, "SIZE", "refuse a layer decompressing to more than SIZE" },
 	{ "output", required_argument, 'o', "DIR", "unpack all layers flattened into DIR (made; must not hold anything)" },
@@ -37,7 +38,7 @@ static const struct optspec options[] = {
 
 static struct {
 	const char *out;
-	int config, inspect;
+	int config, inspect, withconfig;
 	uint64_t maxsize;
 } conf;
 
@@ -586,9 +587,26 @@ do_store(struct imgsrc *src, struct image *img)
 		if (fds[i] < 0)
 			fatal(1, "%s/%s:", dir, hex);
 	}
-	/* The overlay lower dirs, top layer first, one a line. */
-	for (i = img->nlayers; i-- > 0;)
-		printf("%s/%s\n", dir, img->diffids[i] + 7);
+	/* The overlay lower dirs, top layer first: one a line, or after the
+	 * config as Lower='DIR:DIR' (what skiff run needs, in one call). */
+	if (conf.withconfig) {
+		char *lower = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&lower, &len);
+
+		if (m == NULL)
+			fatal(1, "out of memory");
+		for (i = img->nlayers; i-- > 0;)
+			fprintf(m, "%s%s/%s", i + 1 < img->nlayers ? ":" : "", dir, img->diffids[i] + 7);
+		if (fclose(m) != 0)
+			fatal(1, "out of memory");
+		print_config(img);
+		print_str("Lower", lower);
+		free(lower);
+	} else {
+		for (i = img->nlayers; i-- > 0;)
+			printf("%s/%s\n", dir, img->diffids[i] + 7);
+	}
 	for (i = 0; i < img->nlayers; i++)
 		close(fds[i]);
 	free(fds);
@@ -830,6 +848,7 @@ parse_args(int argc, char *argv[])
 		switch (c) {
 		case 'o': conf.out = optarg; break;
 		case O_CONFIG: conf.config = 1; break;
+		case O_WITHCONFIG: conf.withconfig = 1; break;
 		case O_INSPECT: conf.inspect = 1; break;
 		case O_MAXSIZE:
 			if (parse_size(optarg, &conf.maxsize) < 0 || conf.maxsize == 0)
@@ -848,8 +867,8 @@ parse_args(int argc, char *argv[])
 	}
 	if (optind != argc - 1)
 		usage();
-	if (conf.config + conf.inspect + (conf.out != NULL) > 1)
-		fatal(EXIT_USAGE, "--config, --inspect and -o exclude each other");
+	if (conf.config + conf.withconfig + conf.inspect + (conf.out != NULL) > 1)
+		fatal(EXIT_USAGE, "--config, --with-config, --inspect and -o exclude each other");
 }
 
 int

@@ -15,22 +15,20 @@ NAMES=$SKIFF_ROOT/names
 die() { code=$1; shift; printf 'skiff: %s\n' "$*" >&2; exit "$code"; }
 warn() { printf 'skiff: %s\n' "$*" >&2; }
 
-# q WORD: WORD single-quoted for eval.
-q() {
-	case $1 in
-	*\'*) printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")" ;;
-	*) printf "'%s'" "$1" ;;
-	esac
+# qset WORD: _q is WORD single-quoted for eval, a ' inside as '\''; the
+# shell's own expansions only (a subshell or sed is a fork: milliseconds).
+qset() {
+	_s=$1 _q=
+	while :; do
+		case $_s in
+		*\'*) _q="$_q${_s%%\'*}'\\''"; _s=${_s#*\'} ;;
+		*) _q="'$_q$_s'"; return ;;
+		esac
+	done
 }
 
-# qset WORD: _q is WORD single-quoted, without a subshell unless WORD holds
-# a quote (the chain is built from many words; each fork costs).
-qset() {
-	case $1 in
-	*\'*) _q=$(q "$1") ;;
-	*) _q="'$1'" ;;
-	esac
-}
+# q WORD: WORD single-quoted, printed.
+q() { qset "$1"; printf '%s' "$_q"; }
 
 # add VAR WORD...: append quoted words to the list held in VAR.
 add() {
@@ -44,27 +42,37 @@ add() {
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
 # setkv FILE KEY VALUE [KEY VALUE]...: set KEY='VALUE' in a key=value
-# file, atomically, in one write: the shell's own read and printf, one mv.
+# file, in one write: the shell's own read and printf; an existing file
+# replaced atomically by one mv.
 setkv() {
 	_f=$1; shift
-	{
-		if [ -f "$_f" ]; then
-			while IFS= read -r _l; do
-				_keep=1
-				_i=1
-				while [ $_i -le $# ]; do
-					eval "_kk=\${$_i}"
-					case $_l in "$_kk="*) _keep=0 ;; esac
-					_i=$((_i + 2))
-				done
-				[ $_keep = 0 ] || printf '%s\n' "$_l"
-			done <"$_f"
-		fi
-		while [ $# -ge 2 ]; do
-			printf '%s=%s\n' "$1" "$(q "$2")"
-			shift 2
-		done
-	} >"$_f.tmp.$$" && mv -f "$_f.tmp.$$" "$_f"
+	_out=
+	if [ -f "$_f" ]; then
+		while IFS= read -r _l; do
+			_keep=1
+			_i=1
+			while [ $_i -le $# ]; do
+				eval "_kk=\${$_i}"
+				case $_l in "$_kk="*) _keep=0 ;; esac
+				_i=$((_i + 2))
+			done
+			[ $_keep = 0 ] || _out="$_out$_l
+"
+		done <"$_f"
+	fi
+	while [ $# -ge 2 ]; do
+		qset "$2"
+		_out="$_out$1=$_q
+"
+		shift 2
+	done
+	# A new file is written in place, in one write; a file others may be
+	# reading is replaced whole.
+	if [ ! -f "$_f" ]; then
+		printf '%s' "$_out" >"$_f"
+	else
+		printf '%s' "$_out" >"$_f.tmp.$$" && mv -f "$_f.tmp.$$" "$_f"
+	fi
 }
 
 # A container's directory from an ID, an unambiguous ID prefix or a name.
@@ -90,22 +98,24 @@ load() {
 	: "${Status:=created}" "${Pid:=}" "${PidStart:=}" "${ExitCode:=}" "${StartedAt:=}" "${FinishedAt:=}"
 }
 
-# The kernel's start time of a process (clock ticks since boot): with the
-# pid it names one process, never a recycled pid.
+# The kernel's start time of a process (clock ticks since boot) into _st:
+# with the pid it names one process, never a recycled pid.
 starttime() {
-	_stat=""
+	_st="" _stat=""
 	read -r _stat <"/proc/$1/stat" 2>/dev/null || return 0
 	# Field 22; the command name (field 2) may hold spaces, so count
 	# from after its closing parenthesis.
 	set -- ${_stat##*) }
 	shift 19
-	printf '%s\n' "${1:-}"
+	_st=${1:-}
 }
 
 # alive PID: the process runs and is the one recorded.
 alive() {
 	[ -n "$1" ] && kill -0 "$1" 2>/dev/null || return 1
-	[ -z "${PidStart:-}" ] || [ "$(starttime "$1")" = "$PidStart" ]
+	[ -z "${PidStart:-}" ] && return 0
+	starttime "$1"
+	[ "$_st" = "$PidStart" ]
 }
 
 # The state a container is really in: a "running" whose process is gone
@@ -119,6 +129,18 @@ status_of() {
 }
 
 # ---- run -----------------------------------------------------------------
+
+# resolv_lines KEY FILE: FILE's lines starting with KEY, less the loopback
+# name servers of the host's own file (a container cannot reach them).
+resolv_lines() {
+	[ -r "$2" ] || return 0
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		case $1:$_l in
+		"nameserver:nameserver 127."*) [ "$2" = /etc/resolv.conf ] || printf '%s\n' "$_l" ;;
+		"$1:$1"[\ \	]*) printf '%s\n' "$_l" ;;
+		esac
+	done <"$2"
+}
 
 usage_run() {
 	cat <<'EOF'
@@ -231,17 +253,30 @@ cmd_run() {
 	image=$1; shift
 	[ "$rm" = 1 ] && [ "$restart" != no ] && die 125 "--rm and --restart cannot be used together"
 
-	# The image: its layers unpacked once into the store, its config.
-	lower=$(img-unpack "$image" 2>"$SKIFF_RUN.err.$$") || {
-		msg=$(cat "$SKIFF_RUN.err.$$"); rm -f "$SKIFF_RUN.err.$$"
+	# The container's id, name and directories first: img-unpack's errors
+	# then go to a file among them (skiff-state: one static program where
+	# mkdir, ln and rm each took milliseconds).
+	# On success it prints one line and nothing on stderr.
+	state=$(skiff-state new ${name:+--name "$name"} --base "$image" 2>&1) ||
+	    die 125 "${state#skiff-state: }"
+	id=${state%% *} state=${state#* }
+	name=${state%% *} created=${state#* }
+	short=${id%"${id#????????????}"}
+	# State to keep in $SKIFF_ROOT; what only lives while the container
+	# runs (the files bound into it, its mount point) in $SKIFF_RUN.
+	C=$CT/$id RD=$SKIFF_RUN/containers/$id
+
+	# The image: its layers unpacked once into the store, its config and
+	# the lower dirs in one call.
+	Entrypoint="" Cmd="" Env="" WorkingDir="" User="" Lower=""
+	if ! _cfg=$(img-unpack --with-config "$image" 2>"$RD/err"); then
+		read -r msg <"$RD/err" || :
+		cleanup_created
 		die 125 "image $image: ${msg#img-unpack: }"
-	}
-	rm -f "$SKIFF_RUN.err.$$"
-	# One lower dir a line, top first: joined with ':' for vol-mount.
-	_ifs=$IFS; IFS='
-'; _j=""; for _d in $lower; do _j="${_j:+$_j:}$_d"; done; IFS=$_ifs; lower=$_j
-	Entrypoint="" Cmd="" Env="" WorkingDir="" User=""
-	eval "$(img-unpack --config "$image")" || die 125 "image $image: unreadable config"
+	fi
+	[ -s "$RD/err" ] && cat "$RD/err" >&2
+	eval "$_cfg" || { cleanup_created; die 125 "image $image: unreadable config"; }
+	lower=$Lower
 
 	# What to run, by docker's rules: --entrypoint replaces the image's
 	# Entrypoint and drops its Cmd; arguments replace Cmd.
@@ -259,43 +294,31 @@ cmd_run() {
 	fi
 	argv="$ep $cmd"
 	eval "set -- $argv"
-	[ $# -gt 0 ] || die 125 "image $image: no command given and none in the image"
-
-	id=""; for _b in $(od -An -N32 -tx1 -w32 /dev/urandom); do id=$id$_b; done
-	short=$(printf '%.12s' "$id")
-	if [ -z "$name" ]; then
-		name=${image##*/}
-		case $name in *[!a-zA-Z0-9_.-]*) name=$(printf '%s' "$name" | sed 's/[^a-zA-Z0-9_.-]/_/g') ;; esac
-		name=${name}_$(printf '%.6s' "$id")
-	fi
-	mkdir -p "$CT" "$NAMES" "$SKIFF_RUN/containers" || die 125 "cannot create $SKIFF_ROOT"
-	ln -s "$id" "$NAMES/$name" 2>/dev/null || die 125 "--name $name: already in use by container $(readlink "$NAMES/$name" | cut -c1-12)"
-	C=$CT/$id
-	mkdir -p "$C/upper" "$C/work" "$SKIFF_RUN/containers/$id/rootfs"
+	[ $# -gt 0 ] || { cleanup_created; die 125 "image $image: no command given and none in the image"; }
 	[ -n "$hostname" ] || hostname=$short
 
 	# The files docker binds into every container.
-	printf '%s\n' "$hostname" >"$C/hostname"
-	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$C/hosts"
+	printf '%s\n' "$hostname" >"$RD/hostname"
+	printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n' >"$RD/hosts"
 	# The host's resolver, less loopback servers a container cannot reach;
 	# --dns, --dns-search and --dns-option as docker takes them.
 	{
 		# With the cluster DNS running, containers on its network use it.
-		cluster=$SKIFF_RUN/kube/resolv.conf
-		[ "$network" = "$(cat "$SKIFF_RUN/kube/network" 2>/dev/null)" ] || cluster=/nonexistent
+		cluster=/nonexistent _kn=
+		[ -f "$SKIFF_RUN/kube/network" ] && read -r _kn <"$SKIFF_RUN/kube/network"
+		[ "$network" = "$_kn" ] && cluster=$SKIFF_RUN/kube/resolv.conf
+		[ -f "$cluster" ] || cluster=/etc/resolv.conf
 		if [ -n "$dns" ]; then printf '%s' "$dns"
-		elif [ -f "$cluster" ]; then grep '^nameserver' "$cluster"
-		else grep '^nameserver' /etc/resolv.conf 2>/dev/null | grep -v '^nameserver 127\.'
+		else resolv_lines nameserver "$cluster"
 		fi
 		if [ -n "$search" ]; then echo "search$search"
-		elif [ -f "$cluster" ]; then grep '^search' "$cluster"
-		else grep '^search' /etc/resolv.conf 2>/dev/null
+		else resolv_lines search "$cluster"
 		fi
 		if [ -n "$dnsopt" ]; then echo "options$dnsopt"
-		elif [ -f "$cluster" ]; then grep '^options' "$cluster"
+		elif [ "$cluster" != /etc/resolv.conf ]; then resolv_lines options "$cluster"
 		fi
-	} >"$C/resolv.conf"
-	printf '%s' "$labels" >"$C/labels"
+	} >"$RD/resolv.conf"
+	[ -z "$labels" ] || printf '%s' "$labels" >"$C/labels"
 
 	# The chain, link by link.
 	chain=""
@@ -308,19 +331,19 @@ cmd_run() {
 		[ -n "$ports" ] && warn "published ports are ignored with --network host" ;;
 	*)
 		netmode=inherit
-		net-bridge create "$network" >/dev/null 2>"$C/err" ||
-		    { cleanup_created; die 125 "network $network: $(sed 's/^net-bridge: //' "$C/err")"; }
+		net-bridge create "$network" >/dev/null 2>"$RD/err" ||
+		    { cleanup_created; die 125 "network $network: $(sed 's/^net-bridge: //' "$RD/err")"; }
 		add chain net-bridge --network "$network" --ip-file "$C/ip"
 		chain="$chain $nb"
 		eval "set -- $ports"
 		for p in "$@"; do add chain --publish "$p"; done
 		add chain -- ;;
 	esac
-	root=$SKIFF_RUN/containers/$id/rootfs
+	root=$RD/rootfs
 	add chain vol-mount --root "$root" --lower "$lower" --upper "$C/upper" --work "$C/work"
 	chain="$chain $vm"
-	add chain --bind "$C/hostname:/etc/hostname" --bind "$C/hosts:/etc/hosts" \
-	    --bind "$C/resolv.conf:/etc/resolv.conf"
+	add chain --bind "$RD/hostname:/etc/hostname" --bind "$RD/hosts:/etc/hosts" \
+	    --bind "$RD/resolv.conf:/etc/resolv.conf"
 	eval "set -- $volumes"
 	for v in "$@"; do
 		case $v in
@@ -346,14 +369,16 @@ cmd_run() {
 	chain="$chain $argv"
 
 	{
-		printf 'Id=%s\nName=%s\nImage=%s\nCreated=%s\n' "$(q "$id")" "$(q "$name")" "$(q "$image")" "$(q "$(now)")"
-		printf 'Cmd=%s\nPorts=%s\nNetwork=%s\nRestart=%s\nAutoRemove=%s\n' \
-		    "$(q "$argv")" "$(q "$ports")" "$(q "$network")" "$(q "$restart")" "$rm"
-		printf 'Chain=%s\nInteractive=%s\n' "$(q "$chain")" "$interactive"
+		for _k in Id:id Name:name Image:image Created:created Cmd:argv Hostname:hostname \
+		    Ports:ports Network:network Restart:restart Chain:chain; do
+			eval "qset \"\${${_k#*:}}\""
+			printf '%s=%s\n' "${_k%%:*}" "$_q"
+		done
+		printf 'AutoRemove=%s\nInteractive=%s\n' "$rm" "$interactive"
 	} >"$C/config"
-	: >"$C/log"
 
 	if [ $detach = 1 ]; then
+		: >"$C/log"
 		setsid "$0" __supervise "$id" </dev/null >/dev/null 2>&1 &
 		# Wait until the supervisor has recorded the container running.
 		i=0
@@ -368,20 +393,21 @@ cmd_run() {
 
 # Remove what `run` made before the container ever started.
 cleanup_created() {
-	rm -rf "$C" "$SKIFF_RUN/containers/$id"
-	rm -f "$NAMES/$name"
+	skiff-state rm "$id"
 }
 
 # After a container's chain has exited: its cgroup goes (the kernel has
 # already taken its namespaces, mounts and veth with it).
 after_exit() {
 	cg-limit rm "$Id" >/dev/null 2>&1 || true
-	rm -f "$C/ip"
+	[ ! -e "$C/ip" ] || rm -f "$C/ip"
 }
 
-# Status last: whoever sees "running" also finds the pid.
+# record_start PID [WHEN]: Status last, so whoever sees "running" also
+# finds the pid.
 record_start() {
-	setkv "$C/state" Pid "$1" PidStart "$(starttime "$1")" StartedAt "$(now)" Status running
+	starttime "$1"
+	setkv "$C/state" Pid "$1" PidStart "$_st" StartedAt "${2:-$(now)}" Status running
 }
 
 record_exit() {
@@ -403,14 +429,16 @@ run_foreground() {
 		"$@" </dev/null &
 	fi
 	pid=$!
-	record_start "$pid"
+	# Started within milliseconds of its creation: one timestamp for both.
+	record_start "$pid" "$Created"
 	while :; do
 		wait "$pid"
 		rc=$?
 		kill -0 "$pid" 2>/dev/null || break
 	done
 	trap - INT TERM HUP
-	record_exit "$rc"
+	# With --rm nobody will read the exit status from the state.
+	[ "$AutoRemove" = 1 ] || record_exit "$rc"
 	after_exit
 	if [ "$AutoRemove" = 1 ]; then
 		remove_container
@@ -459,8 +487,7 @@ cmd___supervise() {
 }
 
 remove_container() {
-	rm -f "$NAMES/$Name"
-	rm -rf "$C" "$SKIFF_RUN/containers/$Id"
+	skiff-state rm "$Id"
 }
 
 # ---- the other verbs ------------------------------------------------------
@@ -519,6 +546,8 @@ cmd_logs() {
 	done
 	[ $# -eq 1 ] || die 1 "usage: skiff logs [-f] [--tail N] CONTAINER"
 	load "$1"
+	# Run in the foreground, its output went to the terminal: no log.
+	[ -f "$C/log" ] || return 0
 	[ "$tail" = all ] && tail=""
 	if [ $follow = 1 ]; then
 		# Follow until the container has stopped.
@@ -612,7 +641,7 @@ cmd_inspect() {
 		    "$(json_str "$Id")" "$(json_str "/$Name")" "$(json_str "$Image")" "$(json_str "$Created")"
 		printf '    "State": {"Status": %s, "Running": %s, "Pid": %s, "ExitCode": %s, "StartedAt": %s, "FinishedAt": %s},\n' \
 		    "$(json_str "$st")" "$running" "${Pid:-0}" "${ExitCode:-0}" "$(json_str "$StartedAt")" "$(json_str "$FinishedAt")"
-		printf '    "Config": {"Hostname": %s, "Cmd": %s},\n' "$(json_str "$(cat "$C/hostname")")" "$(json_list "$Cmd")"
+		printf '    "Config": {"Hostname": %s, "Cmd": %s},\n' "$(json_str "${Hostname:-}")" "$(json_list "$Cmd")"
 		printf '    "HostConfig": {"NetworkMode": %s, "RestartPolicy": {"Name": %s}, "AutoRemove": %s, "PortBindings": %s},\n' \
 		    "$(json_str "$Network")" "$(json_str "$Restart")" "$([ "$AutoRemove" = 1 ] && echo true || echo false)" "$(json_list "$Ports")"
 		printf '    "NetworkSettings": {"IPAddress": %s}\n  }' "$(json_str "$ip")"

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <dirent.h>
 #include <errno.h>
@@ -363,8 +364,40 @@ mop_locked_flags(int fd)
 
 /* ---- tree removal --------------------------------------------------- */
 
+/*
+ * Which mount a directory entry is on: statx's STATX_MNT_ID (Linux 5.8).
+ * A bind mount of the same filesystem keeps st_dev, so st_dev alone would
+ * let a removal walk into it. musl 1.2.3 has neither statx() nor
+ * <linux/stat.h>: the kernel's struct (256 bytes, stable ABI) is here.
+ */
+#define KSTATX_MNT_ID 0x1000U
+struct kstatx {
+	uint32_t mask, blksize;
+	uint64_t attributes;
+	uint32_t nlink, uid, gid;
+	uint16_t mode, spare0;
+	uint64_t ino, size, blocks, attributes_mask;
+	struct { int64_t sec; uint32_t nsec; int32_t reserved; } atime, btime, ctime, mtime;
+	uint32_t rdev_major, rdev_minor, dev_major, dev_minor;
+	uint64_t mnt_id;
+	uint64_t spare[13];
+};
+
+/* 0 when the kernel cannot tell (then st_dev is all there is). */
+static uint64_t
+mnt_id_at(int dirfd, const char *name)
+{
+	struct kstatx sx;
+	int flags = AT_SYMLINK_NOFOLLOW | (*name == '\0' ? AT_EMPTY_PATH : 0);
+
+	if (syscall(SYS_statx, dirfd, name, flags, KSTATX_MNT_ID, &sx) < 0 ||
+	    !(sx.mask & KSTATX_MNT_ID))
+		return 0;
+	return sx.mnt_id;
+}
+
 static int
-rm_tree_depth(int dirfd, const char *name, dev_t dev, int depth)
+rm_tree_depth(int dirfd, const char *name, dev_t dev, uint64_t mnt, int depth)
 {
 	struct stat st;
 	struct dirent *e;
@@ -375,8 +408,8 @@ rm_tree_depth(int dirfd, const char *name, dev_t dev, int depth)
 		return errno == ENOENT ? 0 : -1;
 	if (!S_ISDIR(st.st_mode))
 		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
-	if (st.st_dev != dev) {
-		/* Something is mounted here: leave it, and fail on rmdir. */
+	if (st.st_dev != dev || (mnt != 0 && mnt_id_at(dirfd, name) != mnt)) {
+		/* Something is mounted here: leave it, and fail. */
 		errno = EBUSY;
 		return -1;
 	}
@@ -396,8 +429,12 @@ rm_tree_depth(int dirfd, const char *name, dev_t dev, int depth)
 	while ((e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (rm_tree_depth(fd, e->d_name, dev, depth + 1) < 0)
+		if (rm_tree_depth(fd, e->d_name, dev, mnt, depth + 1) < 0) {
+			/* Stop at the first failure: a mount met is
+			 * reported as such, not as the ENOTEMPTY above it. */
 			r = -1;
+			break;
+		}
 	}
 	saved = errno;
 	closedir(d);
@@ -415,7 +452,7 @@ rm_tree_at(int dirfd, const char *name)
 
 	if (fstat(dirfd, &st) < 0)
 		return -1;
-	return rm_tree_depth(dirfd, name, st.st_dev, 0);
+	return rm_tree_depth(dirfd, name, st.st_dev, mnt_id_at(dirfd, ""), 0);
 }
 
 /* ---- the volume store ------------------------------------------------ */

@@ -205,6 +205,11 @@ img-unpack img:t >lowers
 ok "store mode prints 3 lower dirs, top first$sfx" test "$(wc -l <lowers)" = 3 -a \
     "$(head -1 lowers)" = "$SKIFF_ROOT/layers/sha256/$(sed -n 's/^layer=.* //p' insp | tail -1 | cut -c8-)"
 top=$(head -1 lowers); mid=$(sed -n 2p lowers)
+img-unpack --with-config img:t >wc.out
+ok "--with-config: the config lines then Lower, top first$sfx" sh -c \
+    'test "$(cut -d= -f1 wc.out | tr "\n" " ")" = "Entrypoint Cmd Env WorkingDir User ExposedPorts Volumes Labels StopSignal Architecture Os ImageId Lower " &&
+     eval "$(cat wc.out)" && test "$Lower" = "$(paste -sd: lowers)"'
+testerr "--with-config and -o exclude each other$sfx" 2 "exclude each other" img-unpack --with-config -o x img:t
 ok "whiteout stored as a 0/0 char device$sfx" test "$(stat -c '%F %t:%T' "$mid/etc/gone")" = "character special file 0:0"
 ok "opaque dir stored as trusted.overlay.opaque$sfx" sh -c "getfattr -n trusted.overlay.opaque --only-values '$mid/opq' 2>/dev/null | grep -qx y"
 ok "hardlink to a lower layer copied into its layer$sfx" test "$(cat "$top/etc/hard-again")" = hello
