@@ -181,7 +181,7 @@ cmd_new(const char *root, const char *run, const char *name, const char *base)
 	if (name == NULL) {
 		/* The image's last path component, made a valid name. */
 		b = strrchr(base, '/') != NULL ? strrchr(base, '/') + 1 : base;
-		for (n = 0; b[n] != '\0' && n < 100; n++) {
+		for (n = 0; n < 100 && b[n] != '\0'; n++) {
 			char ch = b[n];
 			int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-';
