@@ -19,32 +19,114 @@ NETWORK=${SKIFF_KUBE_NETWORK:-skiff0}
 CIDR_SVC=10.96.0.0/12
 DOMAIN=cluster.local
 TAB=$(printf '\t')
+NL='
+'
 
 die() { code=$1; shift; printf 'skiff: %s\n' "$*" >&2; exit "$code"; }
 warn() { printf 'skiff: %s\n' "$*" >&2; }
-now() { date +%s; }
+# now: seconds since the epoch, one date(1) a reconcile pass (_now is
+# cleared with the object cache).
+_now=""
+now() { [ -n "$_now" ] || _now=$(date +%s); echo "$_now"; }
+nowv() { [ -n "$_now" ] || _now=$(date +%s); }
+
+# randhex: _r is 32 random hex digits, from the kernel without a fork.
+randhex() {
+	local u
+	read -r u </proc/sys/kernel/random/uuid
+	_r=""
+	while :; do
+		case $u in
+		*-*) _r=$_r${u%%-*}; u=${u#*-} ;;
+		*) _r=$_r$u; return 0 ;;
+		esac
+	done
+}
 
 # ---- objects --------------------------------------------------------------
 # Functions keep their variables to themselves with "local", which dash,
 # busybox ash and bash all have: the reconciler nests deeply.
 
+# An object file is read once into _obj, a newline before each of its
+# "PATH<TAB>TYPE<TAB>VALUE" lines; lookups are then the shell's own
+# expansions. (An awk a lookup cost a fork and exec each: milliseconds,
+# hundreds of them in an apply.) obj_forget after writing object files.
+_objf="" _obj=""
+obj_load() {
+	[ "$_objf" = "$1" ] && return 0
+	_obj="" _objf=$1
+	[ -f "$1" ] || return 0
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		_obj="$_obj
+$_l"
+	done <"$1"
+}
+obj_forget() { _objf="" _obj="" _now=""; }
+
+# fieldv FILE PATH: _v is the raw (still escaped) value at PATH, or empty.
+fieldv() {
+	obj_load "$1"
+	case $_obj in
+	*"
+$2	"*)
+		_v=${_obj#*"
+$2	"}
+		_v=${_v#*"$TAB"}
+		_v=${_v%%"
+"*} ;;
+	*) _v="" ;;
+	esac
+}
+
 # field FILE PATH: the value at PATH, unescaped; empty when absent.
 field() {
-	local v
-	awk -F "$TAB" -v p="$2" '$1 == p { print $3; exit }' "$1" | {
-		IFS= read -r v || v=""
-		printf '%b' "$v"
-	}
+	fieldv "$1" "$2"
+	printf '%b' "$_v"
 }
 
 # under FILE PREFIX: "RESTOFPATH<TAB>VALUE" for every path below PREFIX/.
 under() {
-	awk -F "$TAB" -v p="$2/" 'index($1, p) == 1 { print substr($1, length(p) + 1) "\t" $3 }' "$1"
+	local rest line p
+	obj_load "$1"
+	rest=$_obj
+	while [ -n "$rest" ]; do
+		rest=${rest#?}
+		line=${rest%%"
+"*}
+		rest=${rest#"$line"}
+		case $line in
+		"$2/"*)
+			p=${line%%"$TAB"*}
+			line=${line#*"$TAB"}
+			printf '%s\t%s\n' "${p#"$2/"}" "${line#*"$TAB"}" ;;
+		esac
+	done
 }
 
-# count FILE PREFIX: how many list items are at PREFIX.
-count() {
-	under "$1" "$2" | cut -d/ -f1 | cut -f1 | sort -un | awk 'END { print NR }'
+# countv FILE PREFIX: _c is how many list items are at PREFIX (0, 1, ...
+# without a gap, as yaml-flat numbers them).
+countv() {
+	obj_load "$1"
+	_c=0
+	while :; do
+		case $_obj in
+		*"
+$2/$_c/"*|*"
+$2/$_c	"*) _c=$((_c + 1)) ;;
+		*) return 0 ;;
+		esac
+	done
+}
+count() { countv "$1" "$2"; echo "$_c"; }
+
+# kv FILE KEY: _v is the last KEY=VALUE of a key=value file (.meta, pod
+# records), read by the shell.
+kv() {
+	_v=""
+	[ -f "$1" ] || return 0
+	while IFS= read -r _l || [ -n "$_l" ]; do
+		case $_l in "$2="*) _v=${_l#*=} ;; esac
+	done <"$1"
 }
 
 age() {
@@ -88,8 +170,9 @@ dns1123() {
 
 # check DOCFILE WHERE: refuse what cannot be applied, before anything is.
 check_doc() {
-	local f where api kind name ns known r img t i p pr
+	local f where api kind name ns known r img t i n p pr
 	f=$1 where=$2
+	obj_load "$f"
 	api=$(field "$f" apiVersion) kind=$(field "$f" kind) name=$(field "$f" metadata/name)
 	ns=$(field "$f" metadata/namespace); ns=${ns:-default}
 	[ -n "$kind" ] || die 1 "$where: no kind"
@@ -101,14 +184,22 @@ check_doc() {
 	esac
 	dns1123 "$name" || die 1 "$where: metadata.name '$name': must be a DNS-1123 label"
 	dns1123 "$ns" || die 1 "$where: metadata.namespace '$ns': must be a DNS-1123 label"
-	cut -f1 "$f" | grep -Ev "$known" | sort -u | while IFS= read -r p; do
-		warn "$where: $kind/$name: field $(printf '%s' "$p" | tr / .) is not supported, ignored"
+	awk -F "$TAB" -v re="$known" '$1 !~ re && !seen[$1]++ { gsub("/", ".", $1); print $1 }' "$f" |
+	while IFS= read -r p; do
+		warn "$where: $kind/$name: field $p is not supported, ignored"
 	done
 	if [ "$kind" = Deployment ]; then
-		r=$(awk -F "$TAB" '$1 == "spec/replicas" { print $2 $3 }' "$f")
+		# The type (p: plain scalar) and the value.
+		r=""
+		case $_obj in
+		*"${NL}spec/replicas$TAB"*)
+			r=${_obj#*"${NL}spec/replicas$TAB"}; r=${r%%"$NL"*}
+			r=${r%%"$TAB"*}${r#*"$TAB"} ;;
+		esac
 		case $r in ""|p[0-9]|p[0-9][0-9]|p[0-9][0-9][0-9]) ;; *) die 1 "$where: spec.replicas: must be a number, not '${r#?}'" ;; esac
-		[ "$(count "$f" spec/template/spec/containers)" -ge 1 ] || die 1 "$where: spec.template.spec.containers: none given"
-		[ "$(count "$f" spec/template/spec/containers)" -le 1 ] || die 1 "$where: more than one container in a pod is not supported"
+		countv "$f" spec/template/spec/containers
+		[ "$_c" -ge 1 ] || die 1 "$where: spec.template.spec.containers: none given"
+		[ "$_c" -le 1 ] || die 1 "$where: more than one container in a pod is not supported"
 		img=$(field "$f" spec/template/spec/containers/0/image)
 		[ -n "$img" ] || die 1 "$where: spec.template.spec.containers[0].image: missing"
 		img-unpack --inspect "$img" >/dev/null 2>&1 || die 1 "$where: image $img: not in the local store (skiff build or img-unpack load it first)"
@@ -120,9 +211,10 @@ check_doc() {
 	else
 		t=$(field "$f" spec/type)
 		case ${t:-ClusterIP} in ClusterIP|NodePort) ;; *) die 1 "$where: spec.type $t is not supported (ClusterIP or NodePort)" ;; esac
-		[ "$(count "$f" spec/ports)" -ge 1 ] || die 1 "$where: spec.ports: none given"
-		i=0
-		while [ $i -lt "$(count "$f" spec/ports)" ]; do
+		countv "$f" spec/ports
+		[ "$_c" -ge 1 ] || die 1 "$where: spec.ports: none given"
+		i=0 n=$_c
+		while [ $i -lt "$n" ]; do
 			p=$(field "$f" spec/ports/$i/port)
 			case $p in ""|*[!0-9]*) die 1 "$where: spec.ports[$i].port: must be a number" ;; esac
 			pr=$(field "$f" spec/ports/$i/protocol)
@@ -172,11 +264,12 @@ cmd_apply() {
 store() {
 	local f kind name ns k dir label verb ip
 	f=$1
+	obj_load "$f"
 	kind=$(field "$f" kind) name=$(field "$f" metadata/name)
 	ns=$(field "$f" metadata/namespace); ns=${ns:-default}
-	k=$(echo "$kind" | tr A-Z a-z)
+	case $kind in Deployment) k=deployment ;; *) k=service ;; esac
 	dir=$KUBE/$ns/$k
-	mkdir -p "$dir"
+	[ -d "$dir" ] || mkdir -p "$dir"
 	label=$k; [ "$kind" = Deployment ] && label=deployment.apps
 	if [ -f "$dir/$name" ] && cmp -s "$f" "$dir/$name"; then
 		echo "$label/$name unchanged"
@@ -185,21 +278,25 @@ store() {
 	verb=configured
 	if [ ! -f "$dir/$name" ]; then
 		verb=created
+		nowv; randhex
 		{
-			echo "created=$(now)"
-			echo "uid=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
+			echo "created=$_now"
+			echo "uid=${_r%"${_r#????????????????}"}"
 		} >"$dir/$name.meta"
 		if [ "$kind" = Service ]; then
 			ip=$(alloc_clusterip "$f" "$ns" "$name") || { rm -f "$dir/$name.meta"; exit 1; }
 			echo "clusterip=$ip" >>"$dir/$name.meta"
+			echo "envname=$(svc_env_name "$name")" >>"$dir/$name.meta"
 		fi
 	fi
+	# The pod template's hash, for pod names and rolling updates: kept in
+	# the meta file so that nobody computes it again.
+	[ "$kind" = Deployment ] && echo "hash=$(template_hash "$f")" >>"$dir/$name.meta"
 	cp "$f" "$dir/$name.tmp" && mv "$dir/$name.tmp" "$dir/$name"
+	obj_forget
 	echo "$label/$name $verb"
 }
 
-# A ClusterIP from 10.96.0.0/12: the one asked for, or the next free one;
-# a file per address, made with noclobber so two applies never share one.
 alloc_clusterip() {
 	local want n ip
 	want=$(field "$1" spec/clusterIP)
@@ -234,19 +331,29 @@ pods() {
 }
 
 # pod_state NS POD: sets pstatus (Running, Pending, Failed, Unknown),
-# pip, prestarts, pcreated from the container's files.
+# pip, prestarts, pid from the container's files, reading them with the
+# shell's own read.
 pod_state() {
-	local cname id Status Pid PidStart RestartCount
+	local id stat Status Pid PidStart RestartCount
 	pstatus=Unknown pip="" prestarts=0 pid=""
-	cname=$(pod_container "$1" "$2")
-	id=$(readlink "$NAMES/$cname" 2>/dev/null) || return 0
-	[ -d "$CT/$id" ] || return 0
+	pod_idv "$1" "$2"
+	id=$_id
+	[ -n "$id" ] && [ -d "$CT/$id" ] || return 0
 	Status="" Pid="" PidStart="" RestartCount=0
-	. "$CT/$id/state" 2>/dev/null || { pstatus=Pending; return 0; }
+	[ -f "$CT/$id/state" ] || { pstatus=Pending; return 0; }
+	. "$CT/$id/state"
 	prestarts=${RestartCount:-0}
-	pip=$(head -1 "$CT/$id/ip" 2>/dev/null || true)
-	if [ "$Status" = running ] && kill -0 "${Pid:-0}" 2>/dev/null &&
-	    [ "$(sed 's/^.*) //' "/proc/$Pid/stat" 2>/dev/null | cut -d' ' -f20)" = "$PidStart" ]; then
+	[ -f "$CT/$id/ip" ] && read -r pip <"$CT/$id/ip"
+	stat=""
+	if [ "$Status" = running ] && [ -n "$Pid" ]; then
+		read -r stat <"/proc/$Pid/stat" 2>/dev/null || stat=""
+	fi
+	if [ -n "$stat" ]; then
+		# Field 22, the start time, counted after the command's ")".
+		set -- ${stat##*) }
+		shift 19
+	fi
+	if [ -n "$stat" ] && [ "${1:-}" = "$PidStart" ]; then
 		pstatus=Running pid=$Pid
 	elif [ "$Status" = running ] || [ "$Status" = created ]; then
 		pstatus=Pending
@@ -259,17 +366,34 @@ pod_container() {
 	if [ "$1" = default ]; then echo "$2"; else echo "$2.$1"; fi
 }
 
+# pod_idv NS POD: _id is the pod's container id, recorded when it was
+# started (the name link for pods recorded before that).
+pod_idv() {
+	kv "$KUBE/$1/pod/$2" container
+	_id=$_v
+	[ -n "$_id" ] && return 0
+	_id=$(readlink "$NAMES/$(pod_container "$1" "$2")" 2>/dev/null) || _id=""
+}
+
 # Ready: running, with its address, and its first containerPort answering.
 pod_ready() {
-	local port
 	pod_state "$1" "$2"
 	[ "$pstatus" = Running ] && [ -n "$pip" ] || return 1
-	port=$(sed -n 's/^port=//p' "$KUBE/$1/pod/$2" | head -1)
-	[ -z "$port" ] || skiff-probe --timeout 300ms "$pip:$port" 2>/dev/null
+	kv "$KUBE/$1/pod/$2" port
+	[ -z "$_v" ] || skiff-probe --timeout 300ms "$pip:$_v" 2>/dev/null
 }
 
 template_hash() {
-	grep '^spec/template/' "$1" | cksum | awk '{ printf "%08x", $1 }' | cut -c1-10
+	set -- $(grep '^spec/template/' "$1" | cksum)
+	printf '%08x' "$1"
+}
+
+# hashv FILE: _h is the deployment's template hash, from its meta file
+# (computed when it is missing: stored before the hash was kept).
+hashv() {
+	kv "$1.meta" hash
+	_h=$_v
+	[ -n "$_h" ] || _h=$(template_hash "$1")
 }
 
 svc_env_name() { echo "$1" | tr 'a-z-' 'A-Z_'; }
@@ -282,10 +406,12 @@ service_env() {
 	for s in "$KUBE/$ns"/service/*; do
 		[ -f "$s" ] || continue
 		case $s in *.meta|*.tmp) continue ;; esac
-		sn=${s##*/}; ip=$(sed -n 's/^clusterip=//p' "$s.meta")
+		sn=${s##*/}
+		kv "$s.meta" clusterip; ip=$_v
 		[ -n "$ip" ] || continue
-		N=$(svc_env_name "$sn")
-		p=$(field "$s" spec/ports/0/port)
+		kv "$s.meta" envname; N=$_v
+		[ -n "$N" ] || N=$(svc_env_name "$sn")
+		fieldv "$s" spec/ports/0/port; p=$_v
 		printf '%s\n' "-e" "${N}_SERVICE_HOST=$ip" "-e" "${N}_SERVICE_PORT=$p" \
 		    "-e" "${N}_PORT=tcp://$ip:$p" "-e" "${N}_PORT_${p}_TCP=tcp://$ip:$p" \
 		    "-e" "${N}_PORT_${p}_TCP_PROTO=tcp" "-e" "${N}_PORT_${p}_TCP_PORT=$p" \
@@ -295,23 +421,26 @@ service_env() {
 
 # start_pod NS DEPLOYMENT: one new replica of the deployment's template.
 start_pod() {
-	local ns d f h sfx pod c img k v i n a b mem cpu wd ncmd port
+	local ns d f h sfx pod c img k v i n a b mem cpu wd ncmd port out id
 	ns=$1 d=$2 f=$KUBE/$1/deployment/$2
-	h=$(template_hash "$f")
-	sfx=$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n' | cut -c1-5)
+	obj_load "$f"
+	hashv "$f"; h=$_h
+	randhex; sfx=${_r%"${_r#?????}"}
 	pod=$d-$h-$sfx
 	c=spec/template/spec/containers/0
 	img=$(field "$f" $c/image)
+	dns_ipv
 	set -- run -d --name "$(pod_container "$ns" "$pod")" --restart always \
 	    --network "$NETWORK" --hostname "$pod" \
-	    --dns "$(dns_ip)" --dns-search "$ns.svc.$DOMAIN" --dns-search "svc.$DOMAIN" \
+	    --dns "$_dns" --dns-search "$ns.svc.$DOMAIN" --dns-search "svc.$DOMAIN" \
 	    --dns-search "$DOMAIN" --dns-option ndots:5
 	while IFS="$TAB" read -r k v; do
 		set -- "$@" --label "$k=$(printf '%b' "$v")"
 	done <<EOF
 $(under "$f" spec/template/metadata/labels)
 EOF
-	i=0 n=$(count "$f" $c/env)
+	countv "$f" $c/env
+	i=0 n=$_c
 	while [ $i -lt "$n" ]; do
 		set -- "$@" -e "$(field "$f" $c/env/$i/name)=$(field "$f" $c/env/$i/value)"
 		i=$((i + 1))
@@ -319,33 +448,33 @@ EOF
 	while IFS= read -r a && IFS= read -r b; do set -- "$@" "$a" "$b"; done <<EOF
 $(service_env "$ns")
 EOF
-	mem=$(field "$f" $c/resources/limits/memory)
+	fieldv "$f" $c/resources/limits/memory; mem=$_v
 	[ -n "$mem" ] && set -- "$@" -m "$(k8s_mem "$mem")"
-	cpu=$(field "$f" $c/resources/limits/cpu)
+	fieldv "$f" $c/resources/limits/cpu; cpu=$_v
 	[ -n "$cpu" ] && set -- "$@" --cpus "$(k8s_cpu "$cpu")"
 	wd=$(field "$f" $c/workingDir)
 	[ -n "$wd" ] && set -- "$@" -w "$wd"
-	ncmd=$(count "$f" $c/command)
+	countv "$f" $c/command; ncmd=$_c
 	[ "$ncmd" -gt 0 ] && set -- "$@" --entrypoint "$(field "$f" $c/command/0)"
 	set -- "$@" "$img"
 	i=1
 	while [ $i -lt "$ncmd" ]; do set -- "$@" "$(field "$f" $c/command/$i)"; i=$((i + 1)); done
-	i=0 n=$(count "$f" $c/args)
+	countv "$f" $c/args
+	i=0 n=$_c
 	while [ $i -lt "$n" ]; do set -- "$@" "$(field "$f" $c/args/$i)"; i=$((i + 1)); done
-	mkdir -p "$KUBE/$ns/pod"
-	{
-		echo "deployment=$d"
-		echo "hash=$h"
-		echo "created=$(now)"
-		port=$(field "$f" $c/ports/0/containerPort)
-		[ -n "$port" ] && echo "port=$port"
-	} >"$KUBE/$ns/pod/$pod"
-	if ! skiff "$@" >/dev/null 2>"$KRUN/err.$$"; then
-		warn "deployment $d: starting a pod: $(cat "$KRUN/err.$$")"
-		rm -f "$KUBE/$ns/pod/$pod" "$KRUN/err.$$"
+	[ -d "$KUBE/$ns/pod" ] || mkdir -p "$KUBE/$ns/pod"
+	fieldv "$f" $c/ports/0/containerPort; port=$_v
+	nowv
+	printf 'deployment=%s\nhash=%s\ncreated=%s\n%s' "$d" "$h" "$_now" \
+	    "${port:+port=$port$NL}" >"$KUBE/$ns/pod/$pod"
+	# skiff run -d prints the id, and nothing on stderr when it works.
+	if ! out=$(skiff "$@" 2>&1); then
+		warn "deployment $d: starting a pod: $out"
+		rm -f "$KUBE/$ns/pod/$pod"
 		return 1
 	fi
-	rm -f "$KRUN/err.$$"
+	id=${out##*"$NL"}
+	echo "container=$id" >>"$KUBE/$ns/pod/$pod"
 	echo "$pod"
 }
 
@@ -372,23 +501,27 @@ k8s_cpu() {
 # ---- reconcile -------------------------------------------------------------
 
 # One reconciler at a time (the controller, apply, scale, delete): a lock
-# directory holding the owner's pid; a dead owner's lock is taken over.
+# file made with noclobber (O_EXCL) holding the owner's pid; a dead
+# owner's lock is taken over.
 lock() {
-	mkdir -p "$KRUN"
+	local i o
+	[ -d "$KRUN" ] || mkdir -p "$KRUN"
+	# The lock of an older skiff was a directory.
+	[ ! -d "$KRUN/lock" ] || rm -rf "$KRUN/lock"
 	i=0
-	until mkdir "$KRUN/lock" 2>/dev/null; do
-		o=$(cat "$KRUN/lock/pid" 2>/dev/null)
+	until (set -C; echo $$ >"$KRUN/lock") 2>/dev/null; do
+		o=""
+		read -r o <"$KRUN/lock" 2>/dev/null || :
 		if [ -n "$o" ] && ! kill -0 "$o" 2>/dev/null; then
-			rm -rf "$KRUN/lock"
+			rm -f "$KRUN/lock"
 			continue
 		fi
 		i=$((i + 1))
 		[ $i -lt 1200 ] || die 1 "another skiff (pid ${o:-?}) holds $KRUN/lock"
 		sleep 0.05
 	done
-	echo $$ >"$KRUN/lock/pid"
 }
-unlock() { rm -rf "$KRUN/lock"; }
+unlock() { rm -f "$KRUN/lock"; }
 
 reconcile_all() {
 	lock
@@ -397,10 +530,13 @@ reconcile_all() {
 }
 
 reconcile_all_locked() {
-	local ns f p d
-	mkdir -p "$KRUN"
-	for ns in $(ls "$KUBE" 2>/dev/null); do
-		[ -d "$KUBE/$ns" ] || continue
+	local ns f p d n
+	# Objects may have changed since the last pass (the controller).
+	obj_forget
+	[ -d "$KRUN" ] || mkdir -p "$KRUN"
+	for n in "$KUBE"/*; do
+		[ -d "$n" ] || continue
+		ns=${n##*/}
 		for f in "$KUBE/$ns"/deployment/*; do
 			[ -f "$f" ] || continue
 			case $f in *.meta|*.tmp|*.tmp.*) continue ;; esac
@@ -409,8 +545,8 @@ reconcile_all_locked() {
 		# Pods of deployments that are gone.
 		for p in "$KUBE/$ns"/pod/*; do
 			[ -f "$p" ] || continue
-			d=$(sed -n 's/^deployment=//p' "$p")
-			[ -f "$KUBE/$ns/deployment/$d" ] || delete_pod "$ns" "${p##*/}"
+			kv "$p" deployment
+			[ -f "$KUBE/$ns/deployment/$_v" ] || delete_pod "$ns" "${p##*/}"
 		done
 		ensure_network_services
 		for f in "$KUBE/$ns"/service/*; do
@@ -428,21 +564,23 @@ reconcile_all_locked() {
 reconcile_deployment() {
 	local ns d f want over h new old nnew nold p pn np
 	ns=$1 d=$2 f=$KUBE/$1/deployment/$2
-	want=$(field "$f" spec/replicas); want=${want:-1}
-	over=$(sed -n 's/^replicas=//p' "$f.meta" 2>/dev/null | tail -1)
+	fieldv "$f" spec/replicas; want=${_v:-1}
+	kv "$f.meta" replicas; over=$_v
 	[ -n "$over" ] && want=$over
-	h=$(template_hash "$f")
+	hashv "$f"; h=$_h
 	new="" old="" nnew=0 nold=0
 	for p in "$KUBE/$ns"/pod/"$d"-*; do
 		[ -f "$p" ] || continue
-		[ "$(sed -n 's/^deployment=//p' "$p")" = "$d" ] || continue
+		kv "$p" deployment
+		[ "$_v" = "$d" ] || continue
 		pn=${p##*/}
 		pod_state "$ns" "$pn"
 		if [ "$pstatus" = Failed ] || [ "$pstatus" = Unknown ]; then
 			delete_pod "$ns" "$pn"
 			continue
 		fi
-		if [ "$(sed -n 's/^hash=//p' "$p")" = "$h" ]; then
+		kv "$p" hash
+		if [ "$_v" = "$h" ]; then
 			new="$new $pn"; nnew=$((nnew + 1))
 		else
 			old="$old $pn"; nold=$((nold + 1))
@@ -486,22 +624,30 @@ wait_ready() {
 	return 1
 }
 
-# The address of the cluster DNS: the network's gateway.
-dns_ip() {
-	net-bridge inspect "$NETWORK" 2>/dev/null | sed -n 's/^gateway=//p' | head -1
+# The address of the cluster DNS: the network's gateway (_dns, asked of
+# net-bridge once a process).
+_dns=""
+dns_ipv() {
+	[ -n "$_dns" ] && return 0
+	_dns=$(net-bridge inspect "$NETWORK" 2>/dev/null | sed -n 's/^gateway=//p' | head -1)
 }
+dns_ip() { dns_ipv; echo "$_dns"; }
 
 # Once per network: the ClusterIP range routed to this host (so lb-proxy can
 # bind any address in it) and svc-dns serving cluster.local on the gateway.
 ensure_network_services() {
 	local gw
-	net-bridge create "$NETWORK" >/dev/null 2>&1 || true
-	ip route show table local 2>/dev/null | grep -q "^local $CIDR_SVC" ||
-	    ip route replace local "$CIDR_SVC" dev lo table local 2>/dev/null ||
-	    warn "cannot route $CIDR_SVC to this host (is ip(8) installed?)"
-	mkdir -p "$KRUN/dns"
-	gw=$(dns_ip)
+	[ -d "$KRUN/dns" ] || mkdir -p "$KRUN/dns"
+	# Done once; the marker goes with $SKIFF_RUN (a reboot).
+	if [ ! -f "$KRUN/network-ready" ]; then
+		net-bridge create "$NETWORK" >/dev/null 2>&1 || true
+		ip route show table local 2>/dev/null | grep -q "^local $CIDR_SVC" ||
+		    ip route replace local "$CIDR_SVC" dev lo table local 2>/dev/null ||
+		    warn "cannot route $CIDR_SVC to this host (is ip(8) installed?)"
+		: >"$KRUN/network-ready"
+	fi
 	if ! alive_pidfile "$KRUN/svc-dns.pid"; then
+		dns_ipv; gw=$_dns
 		[ -n "$gw" ] || { warn "network $NETWORK has no gateway: no cluster DNS"; return 0; }
 		setsid svc-dns --listen "$gw:53" --zone "$KRUN/dns" --domain "$DOMAIN" \
 		    </dev/null >>"$KRUN/svc-dns.log" 2>&1 &
@@ -513,8 +659,32 @@ ensure_network_services() {
 	fi
 }
 
+# alive_pidfile FILE: the pid in FILE runs (read without a fork).
 alive_pidfile() {
-	[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+	local p
+	[ -f "$1" ] && read -r p <"$1" && [ -n "$p" ] && kill -0 "$p" 2>/dev/null
+}
+
+# hup_pidfile FILE: SIGHUP to the pid in FILE.
+hup_pidfile() {
+	local p
+	[ -f "$1" ] && read -r p <"$1" && [ -n "$p" ] && kill -HUP "$p" 2>/dev/null
+}
+
+# same_file FILE TEXT: FILE holds exactly TEXT (read by the shell).
+same_file() {
+	local t l
+	[ -f "$1" ] || return 1
+	t=""
+	while IFS= read -r l || [ -n "$l" ]; do t="$t$l$NL"; done <"$1"
+	[ "$t" = "$2" ]
+}
+
+# put_file FILE TEXT: FILE replaced by TEXT when it differs; true when
+# it changed.
+put_file() {
+	same_file "$1" "$2" && return 1
+	printf '%s' "$2" >"$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"
 }
 
 # update_endpoints NS: every Service's backends from the ready pods.
@@ -529,17 +699,23 @@ update_endpoints() {
 
 # The pods a Service selects: "POD IP" lines of ready ones.
 selected() {
-	local ns f sel p pn id match k v
+	local ns f sel p pn id match k v labels
 	ns=$1 f=$KUBE/$1/service/$2
 	sel=$(under "$f" spec/selector)
 	[ -n "$sel" ] || return 0
 	for p in "$KUBE/$ns"/pod/*; do
 		[ -f "$p" ] || continue
 		pn=${p##*/}
-		id=$(readlink "$NAMES/$(pod_container "$ns" "$pn")" 2>/dev/null) || continue
+		pod_idv "$ns" "$pn"; id=$_id
+		[ -n "$id" ] && [ -f "$CT/$id/labels" ] || continue
+		labels=$NL
+		while IFS= read -r v || [ -n "$v" ]; do labels="$labels$v$NL"; done <"$CT/$id/labels"
 		match=1
 		while IFS="$TAB" read -r k v; do
-			grep -qxF "Label_$k=$(printf '%b' "$v")" "$CT/$id/labels" 2>/dev/null || { match=0; break; }
+			case $labels in
+			*"${NL}Label_$k=$(printf '%b' "$v")$NL"*) ;;
+			*) match=0; break ;;
+			esac
 		done <<EOF
 $sel
 EOF
@@ -549,25 +725,27 @@ EOF
 }
 
 write_endpoints() {
-	local ns s f dir i n tp
+	local ns s f dir i n tp pods out pn ip
 	ns=$1 s=$2 f=$KUBE/$1/service/$2
 	dir=$KRUN/svc/$ns/$s
-	mkdir -p "$dir"
-	selected "$ns" "$s" >"$dir/pods.tmp.$$"
-	mv "$dir/pods.tmp.$$" "$dir/pods"
-	i=0 n=$(count "$f" spec/ports)
+	[ -d "$dir" ] || mkdir -p "$dir"
+	pods=$(selected "$ns" "$s")
+	put_file "$dir/pods" "${pods:+$pods$NL}" || :
+	obj_load "$f"
+	countv "$f" spec/ports
+	i=0 n=$_c
 	while [ $i -lt "$n" ]; do
-		tp=$(field "$f" spec/ports/$i/targetPort)
-		[ -n "$tp" ] || tp=$(field "$f" spec/ports/$i/port)
+		fieldv "$f" spec/ports/$i/targetPort; tp=$_v
+		[ -n "$tp" ] || { fieldv "$f" spec/ports/$i/port; tp=$_v; }
 		case $tp in *[!0-9]*) tp=$(named_port "$ns" "$tp") ;; esac
-		awk -v p="$tp" '{ print $2 ":" p }' "$dir/pods" >"$dir/backends.$i.tmp.$$"
-		if ! cmp -s "$dir/backends.$i.tmp.$$" "$dir/backends.$i" 2>/dev/null; then
-			mv "$dir/backends.$i.tmp.$$" "$dir/backends.$i"
-			# lb-proxy re-reads on change; SIGHUP makes it certain.
-			[ -f "$dir/proxy.$i.pid" ] && kill -HUP "$(cat "$dir/proxy.$i.pid")" 2>/dev/null
-		else
-			rm -f "$dir/backends.$i.tmp.$$"
-		fi
+		out=""
+		while read -r pn ip; do
+			[ -n "$ip" ] && out="$out$ip:$tp$NL"
+		done <<EOF
+$pods
+EOF
+		# lb-proxy re-reads on change; SIGHUP makes it certain.
+		put_file "$dir/backends.$i" "$out" && hup_pidfile "$dir/proxy.$i.pid"
 		i=$((i + 1))
 	done
 }
@@ -588,26 +766,32 @@ named_port() {
 reconcile_service() {
 	local ns s f ip dir type i n p np
 	ns=$1 s=$2 f=$KUBE/$1/service/$2
-	ip=$(sed -n 's/^clusterip=//p' "$f.meta")
+	kv "$f.meta" clusterip; ip=$_v
 	write_endpoints "$ns" "$s"
 	dir=$KRUN/svc/$ns/$s
-	type=$(field "$f" spec/type)
-	i=0 n=$(count "$f" spec/ports)
+	obj_load "$f"
+	fieldv "$f" spec/type; type=$_v
+	countv "$f" spec/ports
+	i=0 n=$_c
 	while [ $i -lt "$n" ]; do
-		p=$(field "$f" spec/ports/$i/port)
+		fieldv "$f" spec/ports/$i/port; p=$_v
 		if ! alive_pidfile "$dir/proxy.$i.pid"; then
 			set -- --listen "$ip:$p"
 			if [ "$type" = NodePort ]; then
-				np=$(field "$f" spec/ports/$i/nodePort)
-				[ -n "$np" ] || np=$(sed -n "s/^nodeport.$i=//p" "$f.meta")
+				fieldv "$f" spec/ports/$i/nodePort; np=$_v
+				[ -n "$np" ] || { kv "$f.meta" "nodeport.$i"; np=$_v; }
 				if [ -z "$np" ]; then
-					np=$((30000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 2768))
+					randhex
+					np=$((30000 + 0x${_r%"${_r#????}"} % 2768))
 					echo "nodeport.$i=$np" >>"$f.meta"
 				fi
 				set -- "$@" --listen "0.0.0.0:$np"
 			fi
+			# Health checks every 200 ms: a replica that dies is out of
+			# rotation at once (lb-proxy also retries a refused connect),
+			# one that comes up is in within a fifth of a second.
 			setsid lb-proxy "$@" --backends "$dir/backends.$i" --health tcp \
-			    --health-interval 1s --connect-timeout 1s </dev/null >>"$dir/proxy.$i.log" 2>&1 &
+			    --health-interval 200ms --connect-timeout 1s </dev/null >>"$dir/proxy.$i.log" 2>&1 &
 			echo $! >"$dir/proxy.$i.pid"
 		fi
 		i=$((i + 1))
@@ -617,21 +801,24 @@ reconcile_service() {
 
 # The Kubernetes DNS schema for one Service, as svc-dns reads it.
 write_zone() {
-	local ns s ip f z i n pn
+	local ns s ip f z i n pn p a b c d out
 	ns=$1 s=$2 ip=$3 f=$KUBE/$1/service/$2
 	z=$KRUN/dns/$ns.$s.zone
-	{
-		echo "\$ORIGIN $DOMAIN."
-		echo "$s.$ns.svc 5 IN A $ip"
-		i=0 n=$(count "$f" spec/ports)
-		while [ $i -lt "$n" ]; do
-			pn=$(field "$f" spec/ports/$i/name); pn=${pn:-$(field "$f" spec/ports/$i/port)}
-			echo "_$pn._tcp.$s.$ns.svc 5 IN SRV 0 100 $(field "$f" spec/ports/$i/port) $s.$ns.svc.$DOMAIN."
-			i=$((i + 1))
-		done
-		echo "$(echo "$ip" | awk -F. '{ print $4 "." $3 "." $2 "." $1 }').in-addr.arpa. 5 IN PTR $s.$ns.svc.$DOMAIN."
-	} >"$z.tmp.$$"
-	if cmp -s "$z.tmp.$$" "$z" 2>/dev/null; then rm -f "$z.tmp.$$"; else mv "$z.tmp.$$" "$z"; fi
+	obj_load "$f"
+	out="\$ORIGIN $DOMAIN.$NL$s.$ns.svc 5 IN A $ip$NL"
+	countv "$f" spec/ports
+	i=0 n=$_c
+	while [ $i -lt "$n" ]; do
+		fieldv "$f" spec/ports/$i/port; p=$_v
+		fieldv "$f" spec/ports/$i/name; pn=${_v:-$p}
+		out="${out}_$pn._tcp.$s.$ns.svc 5 IN SRV 0 100 $p $s.$ns.svc.$DOMAIN.$NL"
+		i=$((i + 1))
+	done
+	IFS=. read -r a b c d <<EOF
+$ip
+EOF
+	out="$out$d.$c.$b.$a.in-addr.arpa. 5 IN PTR $s.$ns.svc.$DOMAIN.$NL"
+	put_file "$z" "$out" || :
 }
 
 # Proxies and zones of Services that no longer exist.
@@ -651,7 +838,11 @@ stop_orphan_proxies() {
 # ---- the controller ----------------------------------------------------------
 
 ensure_controller() {
-	alive_pidfile "$KRUN/controller.pid" && return 0
+	# A running controller is told to make quick passes again.
+	if alive_pidfile "$KRUN/controller.pid"; then
+		: >"$KRUN/kick"
+		return 0
+	fi
 	setsid "$0" __controller </dev/null >>"$KRUN/controller.log" 2>&1 &
 	echo $! >"$KRUN/controller.pid"
 }
@@ -659,9 +850,14 @@ ensure_controller() {
 # Every second: replicas replaced, endpoints current. It leaves, stopping
 # the DNS server, when no object is left.
 cmd___controller() {
+	local n
+	n=0
 	while [ -n "$(objects)" ]; do
 		reconcile_all
-		sleep 1
+		# Quick passes for the first seconds after a change (a pod
+		# starting becomes an endpoint within 100 ms), then every second.
+		if [ -f "$KRUN/kick" ]; then rm -f "$KRUN/kick"; n=0; fi
+		if [ $n -lt 30 ]; then sleep 0.1; n=$((n + 1)); else sleep 1; fi
 	done
 	[ -f "$KRUN/svc-dns.pid" ] && kill "$(cat "$KRUN/svc-dns.pid")" 2>/dev/null
 	rm -f "$KRUN/svc-dns.pid" "$KRUN/controller.pid"
@@ -766,34 +962,42 @@ get_row() {
 	case $kind in
 	deployment)
 		f=$KUBE/$ns/deployment/$n
-		tmpl=$(mktemp); under "$f" spec/template/metadata/labels | sed 's/\t/=/; s/^/Label_/' >"$tmpl"
-		labels_match "$tmpl" "$sel" || { rm -f "$tmpl"; return 1; }; rm -f "$tmpl"
-		want=$(field "$f" spec/replicas); want=${want:-1}
-		over=$(sed -n 's/^replicas=//p' "$f.meta" | tail -1); [ -n "$over" ] && want=$over
-		h=$(template_hash "$f") ready=0 upd=0 total=0
+		obj_load "$f"
+		if [ -n "$sel" ]; then
+			tmpl=$(mktemp); under "$f" spec/template/metadata/labels | sed 's/\t/=/; s/^/Label_/' >"$tmpl"
+			labels_match "$tmpl" "$sel" || { rm -f "$tmpl"; return 1; }; rm -f "$tmpl"
+		fi
+		fieldv "$f" spec/replicas; want=${_v:-1}
+		kv "$f.meta" replicas; over=$_v; [ -n "$over" ] && want=$over
+		hashv "$f"; h=$_h ready=0 upd=0 total=0
 		for p in "$KUBE/$ns"/pod/"$n"-*; do
 			[ -f "$p" ] || continue
-			[ "$(sed -n 's/^deployment=//p' "$p")" = "$n" ] || continue
+			kv "$p" deployment
+			[ "$_v" = "$n" ] || continue
 			total=$((total + 1))
-			[ "$(sed -n 's/^hash=//p' "$p")" = "$h" ] && upd=$((upd + 1))
+			kv "$p" hash
+			[ "$_v" = "$h" ] && upd=$((upd + 1))
 			pod_ready "$ns" "${p##*/}" && ready=$((ready + 1))
 		done
-		printf '%-32s %-7s %-10s %-9s %s' "$n" "$ready/$want" "$upd" "$ready" "$(age "$(meta "$ns" deployment "$n" | sed -n 's/^created=//p')")"
+		kv "$f.meta" created
+		printf '%-32s %-7s %-10s %-9s %s' "$n" "$ready/$want" "$upd" "$ready" "$(age "$_v")"
 		[ "$out" = wide ] && printf '   %-12s %-24s %s' "$(field "$f" spec/template/spec/containers/0/name)" \
 		    "$(field "$f" spec/template/spec/containers/0/image)" "$(under "$f" spec/selector/matchLabels | tr '\t' = | paste -sd, -)"
 		echo ;;
 	pod)
-		id=$(readlink "$NAMES/$(pod_container "$ns" "$n")" 2>/dev/null)
+		pod_idv "$ns" "$n"; id=$_id
 		labels_match "$CT/$id/labels" "$sel" || return 1
 		pod_state "$ns" "$n"
 		r=0; [ "$pstatus" = Running ] && pod_ready "$ns" "$n" && r=1
-		printf '%-40s %-7s %-9s %-8s %s' "$n" "$r/1" "$pstatus" "$prestarts" "$(age "$(sed -n 's/^created=//p' "$KUBE/$ns/pod/$n")")"
+		kv "$KUBE/$ns/pod/$n" created
+		printf '%-40s %-7s %-9s %-8s %s' "$n" "$r/1" "$pstatus" "$prestarts" "$(age "$_v")"
 		[ "$out" = wide ] && printf '   %-15s %s' "${pip:-<none>}" "$(hostname)"
 		echo ;;
 	service)
 		f=$KUBE/$ns/service/$n
-		ip=$(meta "$ns" service "$n" | sed -n 's/^clusterip=//p')
-		type=$(field "$f" spec/type); type=${type:-ClusterIP}
+		obj_load "$f"
+		kv "$f.meta" clusterip; ip=$_v
+		fieldv "$f" spec/type; type=${_v:-ClusterIP}
 		ports="" i=0 c=$(count "$f" spec/ports)
 		while [ $i -lt "$c" ]; do
 			p=$(field "$f" spec/ports/$i/port)
@@ -906,6 +1110,8 @@ cmd_rollout() {
 		printf 'spec/template/metadata/annotations/skiff.restartedAt\tp\t%s\n' "$(now)" >"$f.tmp.$$"
 		grep -v '^spec/template/metadata/annotations/skiff.restartedAt' "$f" >>"$f.tmp.$$"
 		mv "$f.tmp.$$" "$f"
+		echo "hash=$(template_hash "$f")" >>"$f.meta"
+		obj_forget
 		reconcile_all
 		echo "deployment.apps/$n restarted" ;;
 	status)

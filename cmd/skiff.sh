@@ -41,6 +41,9 @@ add() {
 
 now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 
+# uptime_s: _up is the seconds since boot, read without a fork.
+uptime_s() { read -r _up _ </proc/uptime; _up=${_up%.*}; }
+
 # setkv FILE KEY VALUE [KEY VALUE]...: set KEY='VALUE' in a key=value
 # file, in one write: the shell's own read and printf; an existing file
 # replaced atomically by one mv.
@@ -379,12 +382,10 @@ cmd_run() {
 
 	if [ $detach = 1 ]; then
 		: >"$C/log"
-		setsid "$0" __supervise "$id" </dev/null >/dev/null 2>&1 &
-		# Wait until the supervisor has recorded the container running.
-		i=0
-		while [ $i -lt 100 ] && ! grep -q '^Status=.running' "$C/state" 2>/dev/null; do
-			sleep 0.02; i=$((i + 1))
-		done
+		# The supervisor closes its stdout once it has recorded the
+		# container running: reading that pipe to its end is the wait,
+		# with no polling.
+		_ack=$(setsid "$0" __supervise "$id" </dev/null 2>/dev/null &)
 		echo "$id"
 		return 0
 	fi
@@ -403,11 +404,13 @@ after_exit() {
 	[ ! -e "$C/ip" ] || rm -f "$C/ip"
 }
 
-# record_start PID [WHEN]: Status last, so whoever sees "running" also
-# finds the pid.
+# record_start PID [WHEN [KEY VALUE]...]: Status last, so whoever sees
+# "running" also finds the pid.
 record_start() {
-	starttime "$1"
-	setkv "$C/state" Pid "$1" PidStart "$_st" StartedAt "${2:-$(now)}" Status running
+	_p=$1 _w=${2:-}; shift; [ $# -eq 0 ] || shift
+	starttime "$_p"
+	[ -n "$_w" ] || _w=$(now)
+	setkv "$C/state" "$@" Pid "$_p" PidStart "$_st" StartedAt "$_w" Status running
 }
 
 record_exit() {
@@ -450,14 +453,17 @@ run_foreground() {
 # restart policy applied, the cgroup removed after each run.
 cmd___supervise() {
 	load "$1"
-	n=0 delay=100
-	setkv "$C/state" SupervisorPid "$$"
+	n=0 delay=100 first=$Created
 	while :; do
-		started=$(date +%s)
+		uptime_s; started=$_up
 		eval "set -- $Chain"
 		"$@" </dev/null >>"$C/log" 2>&1 &
 		pid=$!
-		record_start "$pid"
+		# The first start within milliseconds of the creation: one
+		# timestamp for both, and one write of the new state file.
+		record_start "$pid" "$first" SupervisorPid "$$"
+		first=""
+		exec >/dev/null
 		wait "$pid"
 		rc=$?
 		# Removed (rm -f) or stopped while it ran: no restart.
@@ -476,7 +482,8 @@ cmd___supervise() {
 		setkv "$C/state" RestartCount "$((n))"
 		# Docker's back-off: 100 ms, doubled after each quick failure,
 		# at most a minute; a run of ten seconds or more resets it.
-		if [ "$(($(date +%s) - started))" -ge 10 ]; then delay=100; fi
+		uptime_s
+		if [ $((_up - started)) -ge 10 ]; then delay=100; fi
 		sleep "$(awk -v d="$delay" 'BEGIN { printf "%.1f", d / 1000 }')"
 		delay=$((delay * 2)); [ $delay -le 60000 ] || delay=60000
 		[ -d "$C" ] || exit 0
