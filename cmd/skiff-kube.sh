@@ -537,6 +537,9 @@ reconcile_all_locked() {
 	for n in "$KUBE"/*; do
 		[ -d "$n" ] || continue
 		ns=${n##*/}
+		# The network first: pods started side by side would each
+		# make it, and the DNS server's address goes into them.
+		ensure_network_services
 		for f in "$KUBE/$ns"/deployment/*; do
 			[ -f "$f" ] || continue
 			case $f in *.meta|*.tmp|*.tmp.*) continue ;; esac
@@ -548,7 +551,6 @@ reconcile_all_locked() {
 			kv "$p" deployment
 			[ -f "$KUBE/$ns/deployment/$_v" ] || delete_pod "$ns" "${p##*/}"
 		done
-		ensure_network_services
 		for f in "$KUBE/$ns"/service/*; do
 			[ -f "$f" ] || continue
 			case $f in *.meta|*.tmp|*.tmp.*) continue ;; esac
@@ -562,7 +564,7 @@ reconcile_all_locked() {
 # pod at a time: a new pod first (maxSurge 1), an old one removed only when
 # the new one is ready (maxUnavailable 0).
 reconcile_deployment() {
-	local ns d f want over h new old nnew nold p pn np
+	local ns d f want over h new old nnew nold p pn np pids
 	ns=$1 d=$2 f=$KUBE/$1/deployment/$2
 	fieldv "$f" spec/replicas; want=${_v:-1}
 	kv "$f.meta" replicas; over=$_v
@@ -588,11 +590,15 @@ reconcile_deployment() {
 	done
 	if [ $nold -eq 0 ]; then
 		# Missing replicas start side by side: each is its own container.
+		# (Wait for those only: svc-dns and lb-proxy are children too.)
+		pids=""
+		dns_ipv
 		while [ $nnew -lt "$want" ]; do
 			start_pod "$ns" "$d" >/dev/null &
+			pids="$pids $!"
 			nnew=$((nnew + 1))
 		done
-		wait
+		[ -z "$pids" ] || wait $pids
 		for pn in $new; do
 			[ $nnew -gt "$want" ] || break
 			delete_pod "$ns" "$pn"

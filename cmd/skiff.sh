@@ -88,12 +88,17 @@ resolve() {
 	fi
 	case $_x in *[!0-9a-f]*) return 1 ;; esac
 	set -- "$CT/$_x"*
-	[ $# -eq 1 ] && [ -d "$1" ] && { basename "$1"; return 0; }
+	[ $# -eq 1 ] && [ -d "$1" ] && { echo "${1##*/}"; return 0; }
 	return 1
 }
 
 load() {
-	_id=$(resolve "$1") || die 1 "no such container: $1"
+	# A full id (what the supervisor and gc pass) needs no lookup.
+	if [ ${#1} -eq 64 ] && [ -d "$CT/$1" ]; then
+		_id=$1
+	else
+		_id=$(resolve "$1") || die 1 "no such container: $1"
+	fi
 	C=$CT/$_id
 	# shellcheck disable=SC1091
 	. "$C/config"
@@ -334,6 +339,9 @@ cmd_run() {
 		[ -n "$ports" ] && warn "published ports are ignored with --network host" ;;
 	*)
 		netmode=inherit
+		# Made on first use, like docker's default bridge (a network
+		# that exists is not made again: that loads its NAT rules).
+		[ -f "$SKIFF_RUN/net/$network/config" ] ||
 		net-bridge create "$network" >/dev/null 2>"$RD/err" ||
 		    { cleanup_created; die 125 "network $network: $(sed 's/^net-bridge: //' "$RD/err")"; }
 		add chain net-bridge --network "$network" --ip-file "$C/ip"
@@ -523,7 +531,7 @@ cmd_ps() {
 	for d in "$CT"/*/; do
 		[ -f "$d/config" ] || continue
 		( Status="" Pid="" PidStart="" ExitCode="" StartedAt="" FinishedAt=""
-		load "$(basename "$d")"
+		_d=${d%/}; load "${_d##*/}"
 		st=$(status_of)
 		[ $all = 1 ] || [ "$st" = running ] || exit 0
 		if [ $quiet = 1 ]; then printf '%.12s\n' "$Id"; exit 0; fi
@@ -723,7 +731,7 @@ cmd_gc() {
 	[ -d "$CT" ] || return 0
 	for d in "$CT"/*/; do
 		[ -f "$d/config" ] || continue
-		( load "$(basename "$d")"
+		( _d=${d%/}; load "${_d##*/}"
 		if [ "$Status" = running ] && ! alive "$Pid"; then
 			record_exit "${ExitCode:-255}"
 			after_exit
@@ -734,7 +742,8 @@ cmd_gc() {
 	done
 	for d in "$SKIFF_RUN/containers"/*/; do
 		[ -d "$d" ] || continue
-		[ -d "$CT/$(basename "$d")" ] || rm -rf "$d"
+		_d=${d%/}
+		[ -d "$CT/${_d##*/}" ] || rm -rf "$d"
 	done
 	for l in "$NAMES"/*; do
 		[ -L "$l" ] || continue
