@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -382,6 +383,20 @@ answer(struct worker *w, const uint8_t *pkt, size_t len,
 	return n;
 }
 
+/*
+ * musl's sendmmsg() is a loop of sendmsg() on 64-bit targets, because the
+ * kernel's msghdr has a size_t msg_iovlen where musl has an int and a pad.
+ * Our headers come from compound literals, so the pads are zero and there
+ * is no control data: the kernel reads them as they are, and the batch
+ * costs one system call (and one chance to be preempted) instead of one
+ * per datagram.
+ */
+static int
+send_batch(int fd, struct mmsghdr *m, unsigned n)
+{
+	return (int)syscall(SYS_sendmmsg, fd, m, n, MSG_DONTWAIT);
+}
+
 static void
 udp_read(struct worker *w, int li)
 {
@@ -419,12 +434,14 @@ udp_read(struct worker *w, int li)
 			no++;
 		}
 		for (i = 0; i < no;) {
-			int s = sendmmsg(w->udp[li], outm + i, (unsigned)(no - i),
-			    MSG_DONTWAIT);
+			int s = send_batch(w->udp[li], outm + i, (unsigned)(no - i));
 
-			if (s <= 0)
-				break;	/* a full socket buffer: the client retries */
-			i += s;
+			if (s > 0)
+				i += s;
+			else if (s < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;	/* a full socket buffer: the clients retry */
+			else
+				i++;	/* this client's address failed, not the others' */
 		}
 		if (n < BATCH)
 			return;
