@@ -7,6 +7,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -78,9 +79,17 @@ struct conn {
 
 enum { K_UDP, K_TCP, K_CONN, K_PEND, K_SIG, K_INOTIFY, K_WAKE };
 
+/* Room for one IP_PKTINFO or IPV6_PKTINFO control message. */
+union ctl {
+	struct cmsghdr align;
+	uint8_t buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+};
+
 struct worker {
 	int ep, wake;
 	int udp[MAXLISTEN], tcp[MAXLISTEN];
+	int wild[MAXLISTEN];	/* bound to 0.0.0.0 or ::, so replies need a source */
+	union ctl inctl[BATCH], outctl[BATCH];
 	struct dbref *db;
 	struct dns_cache *cache;
 	struct dns_fwd *fwd;
@@ -290,6 +299,14 @@ ep_add(struct worker *w, int fd, uint32_t events, int kind, uint32_t idx)
 }
 
 static int
+wildcard(const struct addr *a)
+{
+	if (a->sa.ss_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)&a->sa)->sin6_addr);
+	return ((const struct sockaddr_in *)&a->sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+}
+
+static int
 listen_socket(const struct addr *a, int type, int shared)
 {
 	int fd, one = 1;
@@ -305,6 +322,14 @@ listen_socket(const struct addr *a, int type, int shared)
 		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
 	if (a->sa.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	/* A socket on every address must answer from the address it was
+	 * asked on, which the kernel tells with each datagram. */
+	if (type == SOCK_DGRAM && wildcard(a)) {
+		if (a->sa.ss_family == AF_INET6)
+			setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
+		else
+			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	}
 	if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0)
 		die(1, "listen %s/%s:", a->text, type == SOCK_DGRAM ? "udp" : "tcp");
 	if (type == SOCK_STREAM && listen(fd, 128) < 0)
@@ -322,6 +347,71 @@ udp_limit(const struct dns_query *q)
 }
 
 static void conn_reply(struct worker *w, int ci, const uint8_t *msg, size_t len);
+
+/* Takes the query's destination from the control data recvmmsg filled in
+ * (only wildcard sockets ask for it). */
+static void
+get_dest(struct msghdr *m, struct dns_client *cl)
+{
+	struct cmsghdr *c;
+
+	cl->tofamily = 0;
+	for (c = CMSG_FIRSTHDR(m); c != NULL; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in_pktinfo))) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			/* the local address, also for a broadcast query */
+			memcpy(cl->to, &pi.ipi_spec_dst, 4);
+			cl->toif = pi.ipi_ifindex;
+			cl->tofamily = AF_INET;
+		} else if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+			struct in6_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			memcpy(cl->to, &pi.ipi6_addr, 16);
+			cl->toif = (int)pi.ipi6_ifindex;
+			cl->tofamily = AF_INET6;
+		}
+	}
+}
+
+/* Makes the reply m leave from the address its query came to, for a
+ * wildcard socket; else m goes without control data. The buffer is zeroed
+ * whole, so musl's pad fields are 0 as the kernel's size_t lengths need
+ * (see send_batch). */
+static void
+set_source(struct msghdr *m, union ctl *ctl, const struct dns_client *cl)
+{
+	struct cmsghdr *c;
+
+	if (cl->tofamily == 0)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	m->msg_control = ctl->buf;
+	c = (struct cmsghdr *)ctl->buf;
+	if (cl->tofamily == AF_INET) {
+		struct in_pktinfo pi = { .ipi_ifindex = 0 };
+
+		memcpy(&pi.ipi_spec_dst, cl->to, 4);
+		c->cmsg_level = IPPROTO_IP;
+		c->cmsg_type = IP_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		m->msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_ifindex = (unsigned)cl->toif };
+
+		memcpy(&pi.ipi6_addr, cl->to, 16);
+		c->cmsg_level = IPPROTO_IPV6;
+		c->cmsg_type = IPV6_PKTINFO;
+		c->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(c), &pi, sizeof(pi));
+		m->msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+}
 
 /* Sends a finished reply to its client; UDP replies above the client's
  * size go out as header and question with TC set. */
@@ -341,9 +431,15 @@ deliver(void *arg, const struct dns_client *cl, const struct dns_query *q,
 		len = dns_truncate_reply(q, msg, len, small, sizeof(small));
 		msg = small;
 	}
-	if (len > 0)
-		sendto(w->udp[cl->lidx], msg, len, MSG_DONTWAIT,
-		    (const struct sockaddr *)&cl->sa, cl->salen);
+	if (len > 0) {
+		struct iovec iov = { msg, len };
+		union ctl ctl;
+		struct msghdr m = { .msg_name = (void *)&cl->sa,
+			.msg_namelen = cl->salen, .msg_iov = &iov, .msg_iovlen = 1 };
+
+		set_source(&m, &ctl, cl);
+		sendmsg(w->udp[cl->lidx], &m, MSG_DONTWAIT);
+	}
 }
 
 /*
@@ -382,6 +478,20 @@ answer(struct worker *w, const uint8_t *pkt, size_t len,
 	return n;
 }
 
+/*
+ * musl's sendmmsg() is a loop of sendmsg() on 64-bit targets, because the
+ * kernel's msghdr and cmsghdr have size_t lengths where musl has an int
+ * and a pad. Our headers come from compound literals and set_source zeroes
+ * its control data, so every pad is zero: the kernel reads them as they
+ * are, and the batch costs one system call (and one chance to be
+ * preempted) instead of one per datagram.
+ */
+static int
+send_batch(int fd, struct mmsghdr *m, unsigned n)
+{
+	return (int)syscall(SYS_sendmmsg, fd, m, n, MSG_DONTWAIT);
+}
+
 static void
 udp_read(struct worker *w, int li)
 {
@@ -397,6 +507,10 @@ udp_read(struct worker *w, int li)
 			in[i].msg_hdr = (struct msghdr){ .msg_name = &sa[i],
 				.msg_namelen = sizeof(sa[i]), .msg_iov = &iov[i],
 				.msg_iovlen = 1 };
+			if (w->wild[li]) {
+				in[i].msg_hdr.msg_control = w->inctl[i].buf;
+				in[i].msg_hdr.msg_controllen = sizeof(w->inctl[i].buf);
+			}
 		}
 		n = recvmmsg(w->udp[li], in, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
@@ -408,6 +522,8 @@ udp_read(struct worker *w, int li)
 				continue;
 			memcpy(&cl.sa, &sa[i], sizeof(sa[i]));
 			cl.salen = in[i].msg_hdr.msg_namelen;
+			if (w->wild[li])
+				get_dest(&in[i].msg_hdr, &cl);
 			len = answer(w, w->inbuf[i], in[i].msg_len, &cl,
 			    w->outbuf[no], sizeof(w->outbuf[no]));
 			if (len == 0)
@@ -416,15 +532,18 @@ udp_read(struct worker *w, int li)
 			outm[no].msg_hdr = (struct msghdr){ .msg_name = &sa[i],
 				.msg_namelen = in[i].msg_hdr.msg_namelen,
 				.msg_iov = &oiov[no], .msg_iovlen = 1 };
+			set_source(&outm[no].msg_hdr, &w->outctl[no], &cl);
 			no++;
 		}
 		for (i = 0; i < no;) {
-			int s = sendmmsg(w->udp[li], outm + i, (unsigned)(no - i),
-			    MSG_DONTWAIT);
+			int s = send_batch(w->udp[li], outm + i, (unsigned)(no - i));
 
-			if (s <= 0)
-				break;	/* a full socket buffer: the client retries */
-			i += s;
+			if (s > 0)
+				i += s;
+			else if (s < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;	/* a full socket buffer: the clients retry */
+			else
+				i++;	/* this client's address failed, not the others' */
 		}
 		if (n < BATCH)
 			return;
@@ -734,6 +853,7 @@ worker_init(struct worker *w)
 	ep_add(w, w->wake, EPOLLIN, K_WAKE, 0);
 	for (i = 0; i < conf.nlisten; i++) {
 		w->udp[i] = listen_socket(&conf.listen[i], SOCK_DGRAM, conf.threads > 1);
+		w->wild[i] = wildcard(&conf.listen[i]);
 		w->tcp[i] = listen_socket(&conf.listen[i], SOCK_STREAM, conf.threads > 1);
 		ep_add(w, w->udp[i], EPOLLIN, K_UDP, (uint32_t)i);
 		ep_add(w, w->tcp[i], EPOLLIN, K_TCP, (uint32_t)i);

@@ -147,6 +147,9 @@ struct dns_client {	/* who gets the answer: opaque to dnsfwd.c */
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	int lidx;		/* the UDP socket it came in on */
+	int tofamily;		/* on a wildcard socket: AF_INET or AF_INET6, */
+	int toif;		/* ... the interface and the address the query */
+	uint8_t to[16];		/* ... was sent to, to answer from; else 0 */
 	int conn;		/* a TCP connection's slot, -1 for UDP */
 	uint32_t gen;		/* ... and its generation */
 };

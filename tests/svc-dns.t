@@ -392,6 +392,38 @@ else
 	skip "no ::1"; skip "no ::1"
 fi
 
+# ---- a wildcard listener answers from the address it was asked on --------
+# In a network namespace of our own: 0.0.0.0 and :: are then only its lo.
+# The client asks 127.0.0.2 (and fd00::53) from 127.0.0.1 (and ::1), so an
+# answer from the kernel's choice of source would be dropped by dig.
+if command -v unshare >/dev/null && [ "$(id -u)" = 0 ]; then
+	W="dig +time=2 +tries=1 -p 5300 +short"
+	testcmd "0.0.0.0: UDP answers come from the address asked, also forwarded ones" 0 \
+"10.96.0.10
+192.0.2.1
+10.96.0.10" \
+	    unshare -n sh -c "ip link set lo up;
+	      svc-dns --listen 127.0.0.3:5301 --domain example.test --zone '$TMP/up.zone' --resolv-conf '$EMPTY' 2>/dev/null & u=\$!;
+	      svc-dns --listen 0.0.0.0:5300 --zone '$TMP/zones' --upstream 127.0.0.3:5301 2>/dev/null & s=\$!;
+	      sleep 0.3;
+	      $W @127.0.0.2 -b 127.0.0.1 web.default.svc.cluster.local;
+	      $W @127.0.0.2 -b 127.0.0.1 www.example.test;
+	      $W @127.0.0.1 web.default.svc.cluster.local;
+	      kill \$s \$u"
+	if ip -6 addr show dev lo 2>/dev/null | grep -q '::1/128'; then
+		testcmd "[::]: UDP answers come from the address asked" 0 "fd00:96::10" \
+		    unshare -n sh -c "ip link set lo up; ip -6 addr add fd00::53/128 dev lo nodad;
+		      svc-dns --listen '[::]:5300' --zone '$TMP/zones' --resolv-conf '$EMPTY' 2>/dev/null & s=\$!;
+		      sleep 0.3;
+		      $W @fd00::53 -b ::1 web.default.svc.cluster.local AAAA;
+		      kill \$s"
+	else
+		skip "no ::1"
+	fi
+else
+	skip "needs root and unshare"; skip "needs root and unshare"
+fi
+
 # ---- threads -------------------------------------------------------------
 start t --listen 127.0.0.1:$((P + 4)) --threads 3 --zone "$TMP/single.zone" --resolv-conf "$EMPTY"
 T="dig +time=2 +tries=1 @127.0.0.1 -p $((P + 4))"
