@@ -210,7 +210,8 @@ out_count(struct blob *b, void *buf, size_t n)
 		errno = EFBIG;
 		return -1;
 	}
-	sha256_update(&b->hout, buf, n);
+	if (!b->hout_async)
+		sha256_update(&b->hout, buf, n);
 	return (ssize_t)n;
 }
 
@@ -360,16 +361,24 @@ blob_close(struct blob *b)
 
 #define SLOTSZ (512 * 1024)
 
+/*
+ * A ring of slots filled by the producer (read, hash the blob, decompress)
+ * and read by two consumers: the caller (blob_async_read) and a hasher
+ * thread that takes the decompressed stream's sha256. A slot is refilled
+ * only when both are done with it. Three threads, so that on two cores the
+ * three stages share them as their costs fall.
+ */
 struct blob_async {
 	struct blob *b;
-	pthread_t th;
+	pthread_t th, hth;
+	int hasher;		/* hth was started */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	char *data[BLOB_NSLOT];
 	size_t len[BLOB_NSLOT];
-	unsigned head, tail;	/* slots produced, consumed */
+	unsigned head, tail, htail;	/* produced, read, hashed */
 	size_t rpos;		/* read position in the tail slot */
-	int done, failed, stop;
+	int done, failed, stop, pgone;
 	int saved_errno;
 };
 
@@ -380,11 +389,15 @@ producer(void *arg)
 
 	for (;;) {
 		ssize_t n;
-		unsigned slot;
+		unsigned slot, low;
 
 		pthread_mutex_lock(&a->mu);
-		while (a->head - a->tail == BLOB_NSLOT && !a->stop)
+		for (;;) {
+			low = a->head - a->tail > a->head - a->htail ? a->tail : a->htail;
+			if (a->head - low < BLOB_NSLOT || a->stop)
+				break;
 			pthread_cond_wait(&a->cv, &a->mu);
+		}
 		slot = a->head % BLOB_NSLOT;
 		if (a->stop) {
 			pthread_mutex_unlock(&a->mu);
@@ -409,6 +422,33 @@ producer(void *arg)
 	}
 }
 
+/* Every slot produced is hashed, in order, including those the caller
+ * never reads (the end padding): the diff-id covers the whole stream. */
+static void *
+hasher(void *arg)
+{
+	struct blob_async *a = arg;
+
+	for (;;) {
+		unsigned slot;
+
+		pthread_mutex_lock(&a->mu);
+		while (a->htail == a->head && !a->done && !a->pgone)
+			pthread_cond_wait(&a->cv, &a->mu);
+		if (a->htail == a->head) {
+			pthread_mutex_unlock(&a->mu);
+			return NULL;
+		}
+		slot = a->htail % BLOB_NSLOT;
+		pthread_mutex_unlock(&a->mu);
+		sha256_update(&a->b->hout, a->data[slot], a->len[slot]);
+		pthread_mutex_lock(&a->mu);
+		a->htail++;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+	}
+}
+
 struct blob_async *
 blob_async_start(struct blob *b)
 {
@@ -423,7 +463,23 @@ blob_async_start(struct blob *b)
 			goto bad;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
+	/* Without a hasher thread the producer hashes, as blob_read does. */
+	b->hout_async = b->decompress;
+	if (b->hout_async) {
+		if (pthread_create(&a->hth, NULL, hasher, a) != 0)
+			b->hout_async = 0;
+		else
+			a->hasher = 1;
+	}
 	if (pthread_create(&a->th, NULL, producer, a) != 0) {
+		if (a->hasher) {
+			pthread_mutex_lock(&a->mu);
+			a->pgone = 1;
+			pthread_cond_broadcast(&a->cv);
+			pthread_mutex_unlock(&a->mu);
+			pthread_join(a->hth, NULL);
+		}
+		b->hout_async = 0;
 		pthread_mutex_destroy(&a->mu);
 		pthread_cond_destroy(&a->cv);
 		goto bad;
@@ -483,6 +539,16 @@ blob_async_stop(struct blob_async *a)
 	pthread_cond_broadcast(&a->cv);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->th, NULL);
+	if (a->hasher) {
+		/* The producer is gone: the hasher takes what is left in the
+		 * ring and ends; blob_read hashes in the caller from here. */
+		pthread_mutex_lock(&a->mu);
+		a->pgone = 1;
+		pthread_cond_broadcast(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->hth, NULL);
+	}
+	a->b->hout_async = 0;
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
 	for (i = 0; i < BLOB_NSLOT; i++)
