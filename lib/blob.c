@@ -382,6 +382,7 @@ struct blob_async {
 	unsigned head, tail, htail;	/* produced, read, hashed */
 	unsigned rhead;		/* head as the reader last saw it */
 	size_t rpos;		/* read position in the tail slot */
+	int lent;		/* the tail slot is all read: release it */
 	int pwait, cwait;	/* producer waiting, consumers waiting */
 	int done, failed, stop, pgone;
 	int saved_errno;
@@ -524,13 +525,19 @@ bad:
 	return NULL;
 }
 
-ssize_t
-blob_async_read(void *arg, void *buf, size_t len)
+/* Where the reader is: the slot at tail is released lazily when it was
+ * lent out whole, so that the lent bytes stay put until the next call. */
+static ssize_t
+reader_next(struct blob_async *a, unsigned *slot)
 {
-	struct blob_async *a = arg;
-	unsigned slot;
-	size_t n;
-
+	if (a->lent) {
+		a->lent = 0;
+		a->rpos = 0;
+		pthread_mutex_lock(&a->mu);
+		a->tail++;
+		released(a);
+		pthread_mutex_unlock(&a->mu);
+	}
 	if (a->tail == a->rhead) {
 		pthread_mutex_lock(&a->mu);
 		while (a->head == a->tail && !a->done) {
@@ -549,19 +556,47 @@ blob_async_read(void *arg, void *buf, size_t len)
 		pthread_mutex_unlock(&a->mu);
 	}
 	/* Slots before rhead stay put until tail passes them. */
-	slot = a->tail % BLOB_NSLOT;
+	*slot = a->tail % BLOB_NSLOT;
+	return 1;
+}
+
+ssize_t
+blob_async_read(void *arg, void *buf, size_t len)
+{
+	struct blob_async *a = arg;
+	unsigned slot;
+	ssize_t r;
+	size_t n;
+
+	if ((r = reader_next(a, &slot)) <= 0)
+		return r;
 	n = a->len[slot] - a->rpos;
 	if (n > len)
 		n = len;
 	memcpy(buf, a->slot[slot] + a->rpos, n);
 	a->rpos += n;
-	if (a->rpos == a->len[slot]) {
-		a->rpos = 0;
-		pthread_mutex_lock(&a->mu);
-		a->tail++;
-		released(a);
-		pthread_mutex_unlock(&a->mu);
-	}
+	if (a->rpos == a->len[slot])
+		a->lent = 1;	/* copied: released on the next call */
+	return (ssize_t)n;
+}
+
+ssize_t
+blob_async_lend(void *arg, const void **p, size_t len)
+{
+	struct blob_async *a = arg;
+	unsigned slot;
+	ssize_t r;
+	size_t n;
+
+	if ((r = reader_next(a, &slot)) <= 0)
+		return r;
+	n = a->len[slot] - a->rpos;
+	if (n > len)
+		n = len;
+	*p = a->slot[slot] + a->rpos;
+	a->rpos += n;
+	if (a->rpos == a->len[slot])
+		a->lent = 1;
 	return (ssize_t)n;
 }
 

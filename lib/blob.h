@@ -46,6 +46,8 @@ void blob_close(struct blob *b);
 struct blob_async;
 struct blob_async *blob_async_start(struct blob *b);
 ssize_t blob_async_read(void *async, void *buf, size_t len);
+/* The same, lending the bytes (a tar_lendfn). */
+ssize_t blob_async_lend(void *async, const void **p, size_t len);
 void blob_async_stop(struct blob_async *a);
 
 /* "sha256:" and 64 lowercase hex digits; the hex part in *hex. */

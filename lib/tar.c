@@ -494,3 +494,23 @@ tar_read(struct tar *t, void *buf, size_t len)
 	t->left -= (uint64_t)n;
 	return n;
 }
+
+ssize_t
+tar_lend(struct tar *t, const void **p, size_t len)
+{
+	ssize_t n;
+
+	if (t->left == 0)
+		return 0;
+	if (len > t->left)
+		len = (size_t)t->left;
+	n = t->lend(t->ctx, p, len);
+	if (n < 0)
+		return -1;
+	if (n == 0 || (size_t)n > len) {
+		errno = EIO;
+		return -1;
+	}
+	t->left -= (uint64_t)n;
+	return n;
+}

@@ -353,28 +353,42 @@ has_xattrs(struct unpack *u, const struct tar_entry *e)
 }
 
 static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
 copy_data(struct tar *t, int fd)
 {
 	static char *buf;
 	ssize_t n;
 
+	if (t->lend != NULL) {
+		const void *p;
+
+		/* Written straight from the reader's buffer. */
+		while ((n = tar_lend(t, &p, SIZE_MAX)) > 0)
+			if (write_all(fd, p, (size_t)n) < 0)
+				return -1;
+		return n < 0 ? -1 : 0;
+	}
 	if (buf == NULL && (buf = malloc(COPYBUF)) == NULL)
 		return -1;
-	while ((n = tar_read(t, buf, COPYBUF)) > 0) {
-		char *p = buf;
-
-		while (n > 0) {
-			ssize_t w = write(fd, p, (size_t)n);
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -1;
-			}
-			p += w;
-			n -= w;
-		}
-	}
+	while ((n = tar_read(t, buf, COPYBUF)) > 0)
+		if (write_all(fd, buf, (size_t)n) < 0)
+			return -1;
 	return n < 0 ? -1 : 0;
 }
 
