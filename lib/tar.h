@@ -48,6 +48,8 @@ struct tar {
 	uint64_t nentries;
 	struct tar_entry e;
 	char *globalpax;	/* pax 'g' records are ignored but bounded */
+	char *paxbuf;		/* the last pax 'x' record, reused */
+	size_t paxcap;
 };
 
 void tar_init(struct tar *t, tar_readfn read, void *ctx);
