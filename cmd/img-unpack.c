@@ -397,8 +397,10 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 		prog.n = img->nlayers;
 		prog.t0 = prog.last = t0;
 		tar_init(&t, progress_read, &prog);
-	} else
+	} else {
 		tar_init(&t, blob_async_read, async);
+		t.lend = blob_async_lend;
+	}
 	rc = unpack_layer(u, &t, err, sizeof(err));
 	blob_async_stop(async);
 	if (rc < 0) {

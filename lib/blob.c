@@ -210,7 +210,8 @@ out_count(struct blob *b, void *buf, size_t n)
 		errno = EFBIG;
 		return -1;
 	}
-	sha256_update(&b->hout, buf, n);
+	if (!b->hout_async)
+		sha256_update(&b->hout, buf, n);
 	return (ssize_t)n;
 }
 
@@ -360,18 +361,49 @@ blob_close(struct blob *b)
 
 #define SLOTSZ (512 * 1024)
 
+/*
+ * A ring of slots filled by the producer (read, hash the blob, decompress)
+ * and read by two consumers: the caller (blob_async_read) and a hasher
+ * thread that takes the decompressed stream's sha256. A slot is refilled
+ * only when both are done with it. Three threads, so that on two cores the
+ * three stages share them as their costs fall. The lock is taken once a
+ * slot, not once a read (tar headers are read 512 bytes at a time), and a
+ * thread is woken only when it waits: the producer when half the ring is
+ * free again, so that it fills several slots a wake-up.
+ */
 struct blob_async {
 	struct blob *b;
-	pthread_t th;
+	pthread_t th, hth;
+	int hasher;		/* hth was started */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	char *data[BLOB_NSLOT];
+	pthread_cond_t space, data;
+	char *slot[BLOB_NSLOT];
 	size_t len[BLOB_NSLOT];
-	unsigned head, tail;	/* slots produced, consumed */
+	unsigned head, tail, htail;	/* produced, read, hashed */
+	unsigned rhead;		/* head as the reader last saw it */
 	size_t rpos;		/* read position in the tail slot */
-	int done, failed, stop;
+	int lent;		/* the tail slot is all read: release it */
+	int pwait, cwait;	/* producer waiting, consumers waiting */
+	int done, failed, stop, pgone;
 	int saved_errno;
 };
+
+/* Slots in use: produced and not yet released by both consumers. */
+static unsigned
+inuse(const struct blob_async *a)
+{
+	unsigned r = a->head - a->tail, h = a->hasher ? a->head - a->htail : 0;
+
+	return r > h ? r : h;
+}
+
+/* A consumer released a slot (lock held). */
+static void
+released(struct blob_async *a)
+{
+	if (a->pwait && inuse(a) <= BLOB_NSLOT / 2)
+		pthread_cond_signal(&a->space);
+}
 
 static void *
 producer(void *arg)
@@ -383,8 +415,11 @@ producer(void *arg)
 		unsigned slot;
 
 		pthread_mutex_lock(&a->mu);
-		while (a->head - a->tail == BLOB_NSLOT && !a->stop)
-			pthread_cond_wait(&a->cv, &a->mu);
+		while (inuse(a) == BLOB_NSLOT && !a->stop) {
+			a->pwait = 1;
+			pthread_cond_wait(&a->space, &a->mu);
+			a->pwait = 0;
+		}
 		slot = a->head % BLOB_NSLOT;
 		if (a->stop) {
 			pthread_mutex_unlock(&a->mu);
@@ -392,7 +427,7 @@ producer(void *arg)
 		}
 		pthread_mutex_unlock(&a->mu);
 		/* The slot at head is ours until head moves. */
-		n = blob_read(a->b, a->data[slot], SLOTSZ);
+		n = blob_read(a->b, a->slot[slot], SLOTSZ);
 		pthread_mutex_lock(&a->mu);
 		if (n <= 0) {
 			a->done = 1;
@@ -402,11 +437,47 @@ producer(void *arg)
 			a->len[slot] = (size_t)n;
 			a->head++;
 		}
-		pthread_cond_broadcast(&a->cv);
+		if (a->cwait > 0)
+			pthread_cond_broadcast(&a->data);
 		pthread_mutex_unlock(&a->mu);
 		if (n <= 0)
 			return NULL;
 	}
+}
+
+/* Every slot produced is hashed, in order, including those the caller
+ * never reads (the end padding): the diff-id covers the whole stream. */
+static void *
+hasher(void *arg)
+{
+	struct blob_async *a = arg;
+	unsigned head;
+
+	pthread_mutex_lock(&a->mu);
+	for (;;) {
+		while (a->htail == a->head && !a->done && !a->pgone) {
+			a->cwait++;
+			pthread_cond_wait(&a->data, &a->mu);
+			a->cwait--;
+		}
+		if (a->htail == a->head)
+			break;
+		head = a->head;
+		pthread_mutex_unlock(&a->mu);
+		/* Slots before head stay put until htail passes them. */
+		while (a->htail != head) {
+			unsigned slot = a->htail % BLOB_NSLOT;
+
+			sha256_update(&a->b->hout, a->slot[slot], a->len[slot]);
+			pthread_mutex_lock(&a->mu);
+			a->htail++;
+			released(a);
+			pthread_mutex_unlock(&a->mu);
+		}
+		pthread_mutex_lock(&a->mu);
+	}
+	pthread_mutex_unlock(&a->mu);
+	return NULL;
 }
 
 struct blob_async *
@@ -419,21 +490,74 @@ blob_async_start(struct blob *b)
 		return NULL;
 	a->b = b;
 	for (i = 0; i < BLOB_NSLOT; i++)
-		if ((a->data[i] = malloc(SLOTSZ)) == NULL)
+		if ((a->slot[i] = malloc(SLOTSZ)) == NULL)
 			goto bad;
 	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
+	pthread_cond_init(&a->space, NULL);
+	pthread_cond_init(&a->data, NULL);
+	/* Without a hasher thread the producer hashes, as blob_read does. */
+	b->hout_async = b->decompress;
+	if (b->hout_async) {
+		if (pthread_create(&a->hth, NULL, hasher, a) != 0)
+			b->hout_async = 0;
+		else
+			a->hasher = 1;
+	}
 	if (pthread_create(&a->th, NULL, producer, a) != 0) {
+		if (a->hasher) {
+			pthread_mutex_lock(&a->mu);
+			a->pgone = 1;
+			pthread_cond_broadcast(&a->data);
+			pthread_mutex_unlock(&a->mu);
+			pthread_join(a->hth, NULL);
+		}
+		b->hout_async = 0;
 		pthread_mutex_destroy(&a->mu);
-		pthread_cond_destroy(&a->cv);
+		pthread_cond_destroy(&a->space);
+		pthread_cond_destroy(&a->data);
 		goto bad;
 	}
 	return a;
 bad:
 	for (i = 0; i < BLOB_NSLOT; i++)
-		free(a->data[i]);
+		free(a->slot[i]);
 	free(a);
 	return NULL;
+}
+
+/* Where the reader is: the slot at tail is released lazily when it was
+ * lent out whole, so that the lent bytes stay put until the next call. */
+static ssize_t
+reader_next(struct blob_async *a, unsigned *slot)
+{
+	if (a->lent) {
+		a->lent = 0;
+		a->rpos = 0;
+		pthread_mutex_lock(&a->mu);
+		a->tail++;
+		released(a);
+		pthread_mutex_unlock(&a->mu);
+	}
+	if (a->tail == a->rhead) {
+		pthread_mutex_lock(&a->mu);
+		while (a->head == a->tail && !a->done) {
+			a->cwait++;
+			pthread_cond_wait(&a->data, &a->mu);
+			a->cwait--;
+		}
+		if (a->head == a->tail) {
+			int failed = a->failed;
+
+			errno = a->saved_errno;
+			pthread_mutex_unlock(&a->mu);
+			return failed ? -1 : 0;
+		}
+		a->rhead = a->head;
+		pthread_mutex_unlock(&a->mu);
+	}
+	/* Slots before rhead stay put until tail passes them. */
+	*slot = a->tail % BLOB_NSLOT;
+	return 1;
 }
 
 ssize_t
@@ -441,33 +565,38 @@ blob_async_read(void *arg, void *buf, size_t len)
 {
 	struct blob_async *a = arg;
 	unsigned slot;
+	ssize_t r;
 	size_t n;
 
-	pthread_mutex_lock(&a->mu);
-	while (a->head == a->tail && !a->done)
-		pthread_cond_wait(&a->cv, &a->mu);
-	if (a->head == a->tail) {
-		int failed = a->failed;
-
-		errno = a->saved_errno;
-		pthread_mutex_unlock(&a->mu);
-		return failed ? -1 : 0;
-	}
-	slot = a->tail % BLOB_NSLOT;
-	pthread_mutex_unlock(&a->mu);
-	/* The slot at tail stays put until tail moves. */
+	if ((r = reader_next(a, &slot)) <= 0)
+		return r;
 	n = a->len[slot] - a->rpos;
 	if (n > len)
 		n = len;
-	memcpy(buf, a->data[slot] + a->rpos, n);
+	memcpy(buf, a->slot[slot] + a->rpos, n);
 	a->rpos += n;
-	if (a->rpos == a->len[slot]) {
-		a->rpos = 0;
-		pthread_mutex_lock(&a->mu);
-		a->tail++;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-	}
+	if (a->rpos == a->len[slot])
+		a->lent = 1;	/* copied: released on the next call */
+	return (ssize_t)n;
+}
+
+ssize_t
+blob_async_lend(void *arg, const void **p, size_t len)
+{
+	struct blob_async *a = arg;
+	unsigned slot;
+	ssize_t r;
+	size_t n;
+
+	if ((r = reader_next(a, &slot)) <= 0)
+		return r;
+	n = a->len[slot] - a->rpos;
+	if (n > len)
+		n = len;
+	*p = a->slot[slot] + a->rpos;
+	a->rpos += n;
+	if (a->rpos == a->len[slot])
+		a->lent = 1;
 	return (ssize_t)n;
 }
 
@@ -480,12 +609,23 @@ blob_async_stop(struct blob_async *a)
 		return;
 	pthread_mutex_lock(&a->mu);
 	a->stop = 1;
-	pthread_cond_broadcast(&a->cv);
+	pthread_cond_broadcast(&a->space);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->th, NULL);
+	if (a->hasher) {
+		/* The producer is gone: the hasher takes what is left in the
+		 * ring and ends; blob_read hashes in the caller from here. */
+		pthread_mutex_lock(&a->mu);
+		a->pgone = 1;
+		pthread_cond_broadcast(&a->data);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->hth, NULL);
+	}
+	a->b->hout_async = 0;
 	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
+	pthread_cond_destroy(&a->space);
+	pthread_cond_destroy(&a->data);
 	for (i = 0; i < BLOB_NSLOT; i++)
-		free(a->data[i]);
+		free(a->slot[i]);
 	free(a);
 }

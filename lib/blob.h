@@ -18,6 +18,7 @@ struct blob {
 	int comp, decompress, ended;
 	int raw;		/* inflating a gzip member without its wrapper */
 	struct sha256 hin, hout;
+	int hout_async;		/* hout is taken by blob_async's hasher */
 	uint64_t nout, maxout;
 	void *z;		/* z_stream or ZSTD_DStream */
 	unsigned char *in;
@@ -35,15 +36,18 @@ ssize_t blob_read(struct blob *b, void *buf, size_t len);
 int blob_finish(struct blob *b, char inhex[65], char outhex[65]);
 void blob_close(struct blob *b);
 /*
- * The same stream read ahead by a thread of its own, so that inflating and
- * hashing overlap with whatever the caller does with the bytes (creating
- * files). Start it after blob_open, read with blob_async_read (a tar_readfn),
+ * The same stream read ahead by a thread of its own (reading, hashing the
+ * blob, decompressing) while another takes the sha256 of the decompressed
+ * stream, so that both overlap with whatever the caller does with the
+ * bytes (creating files). Start it after blob_open, read with blob_async_read (a tar_readfn),
  * stop it before blob_finish.
  */
 #define BLOB_NSLOT 8
 struct blob_async;
 struct blob_async *blob_async_start(struct blob *b);
 ssize_t blob_async_read(void *async, void *buf, size_t len);
+/* The same, lending the bytes (a tar_lendfn). */
+ssize_t blob_async_lend(void *async, const void **p, size_t len);
 void blob_async_stop(struct blob_async *a);
 
 /* "sha256:" and 64 lowercase hex digits; the hex part in *hex. */

@@ -37,6 +37,9 @@ tar_free(struct tar *t)
 	entry_clear(&t->e);
 	free(t->globalpax);
 	t->globalpax = NULL;
+	free(t->paxbuf);
+	t->paxbuf = NULL;
+	t->paxcap = 0;
 }
 
 /* Exactly len bytes, or the count got before the end of input. */
@@ -260,9 +263,10 @@ apply_pax(struct tar_entry *e, char *buf, size_t len, const char **why)
 	return 0;
 }
 
-/* Read a metadata record's data (GNU long name, pax header). */
+/* Read a metadata record's data (GNU long name, pax header) into a new
+ * buffer, or into *reuse (grown as needed, kept) when it is given. */
 static char *
-read_meta(struct tar *t, uint64_t size, const char **why)
+read_meta_in(struct tar *t, uint64_t size, char **reuse, size_t *cap, const char **why)
 {
 	uint64_t padded = (size + BLOCK - 1) / BLOCK * BLOCK;
 	char *buf;
@@ -272,11 +276,19 @@ read_meta(struct tar *t, uint64_t size, const char **why)
 		*why = "metadata record too large";
 		return NULL;
 	}
-	if ((buf = malloc((size_t)padded + 1)) == NULL)
+	if (reuse != NULL && *cap >= padded + 1)
+		buf = *reuse;
+	else if ((buf = malloc((size_t)padded + 1)) == NULL)
 		return NULL;
+	else if (reuse != NULL) {
+		free(*reuse);
+		*reuse = buf;
+		*cap = (size_t)padded + 1;
+	}
 	n = read_full(t, buf, (size_t)padded);
 	if (n < 0 || (uint64_t)n != padded) {
-		free(buf);
+		if (reuse == NULL)
+			free(buf);
 		*why = "truncated archive";
 		return NULL;
 	}
@@ -284,12 +296,19 @@ read_meta(struct tar *t, uint64_t size, const char **why)
 	return buf;
 }
 
+static char *
+read_meta(struct tar *t, uint64_t size, const char **why)
+{
+	return read_meta_in(t, size, NULL, NULL, why);
+}
+
 int
 tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 {
 	struct tar_entry *e = &t->e;
 	unsigned char h[BLOCK];
-	char *longname = NULL, *longlink = NULL, *pax = NULL;
+	char *longname = NULL, *longlink = NULL;
+	char *pax = NULL;	/* in t->paxbuf */
 	size_t paxlen = 0;
 	const char *why = NULL;
 	int nmeta = 0;
@@ -356,8 +375,10 @@ tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 				why = "too many metadata records";
 				goto bad;
 			}
-			free(pax);
-			if ((pax = read_meta(t, size, &why)) == NULL)
+			/* Every entry may have one (GNU tar --xattrs
+			 * does): one buffer serves them all. */
+			pax = read_meta_in(t, size, &t->paxbuf, &t->paxcap, &why);
+			if (pax == NULL)
 				goto bad;
 			paxlen = (size_t)size;
 			continue;
@@ -434,7 +455,6 @@ tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 				why = "out of memory";
 			goto bad;
 		}
-		free(pax);
 		pax = NULL;
 		/* Only regular files carry data; a hardlink's size field is
 		 * ignored by GNU tar when it is nonzero, so is ours. */
@@ -469,7 +489,6 @@ tar_next(struct tar *t, struct tar_entry **ep, char *err, size_t errlen)
 bad:
 	free(longname);
 	free(longlink);
-	free(pax);
 	snprintf(err, errlen, "%s%s%s", why != NULL ? why : strerror(errno),
 	    e->path != NULL ? " at " : "", e->path != NULL ? e->path : "");
 	return -1;
@@ -488,6 +507,26 @@ tar_read(struct tar *t, void *buf, size_t len)
 	if (n < 0)
 		return -1;
 	if (n == 0) {
+		errno = EIO;
+		return -1;
+	}
+	t->left -= (uint64_t)n;
+	return n;
+}
+
+ssize_t
+tar_lend(struct tar *t, const void **p, size_t len)
+{
+	ssize_t n;
+
+	if (t->left == 0)
+		return 0;
+	if (len > t->left)
+		len = (size_t)t->left;
+	n = t->lend(t->ctx, p, len);
+	if (n < 0)
+		return -1;
+	if (n == 0 || (size_t)n > len) {
 		errno = EIO;
 		return -1;
 	}

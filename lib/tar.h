@@ -34,15 +34,22 @@ struct tar_entry {
 
 /* Returns bytes read (short only at end of input), 0 at end, -1 on error. */
 typedef ssize_t (*tar_readfn)(void *ctx, void *buf, size_t len);
+/* Optional, beside a tar_readfn over the same stream: lends up to len
+ * bytes in *p instead of copying them, valid until the next call of
+ * either; counts as for tar_readfn. */
+typedef ssize_t (*tar_lendfn)(void *ctx, const void **p, size_t len);
 
 struct tar {
 	tar_readfn read;
+	tar_lendfn lend;	/* may be NULL; set after tar_init */
 	void *ctx;
 	uint64_t left;		/* data bytes of the current entry not yet read */
 	uint64_t pad;		/* padding after them */
 	uint64_t nentries;
 	struct tar_entry e;
 	char *globalpax;	/* pax 'g' records are ignored but bounded */
+	char *paxbuf;		/* the last pax 'x' record, reused */
+	size_t paxcap;
 };
 
 void tar_init(struct tar *t, tar_readfn read, void *ctx);
@@ -56,6 +63,9 @@ int tar_next(struct tar *t, struct tar_entry **e, char *err, size_t errlen);
 /* Read data of the current entry: bytes read, 0 at its end, -1 (EIO on a
  * truncated archive). */
 ssize_t tar_read(struct tar *t, void *buf, size_t len);
+/* The same without a copy: up to len bytes of the entry's data lent in *p
+ * (valid until the next call on t); t->lend must be set. */
+ssize_t tar_lend(struct tar *t, const void **p, size_t len);
 void tar_free(struct tar *t);
 
 #endif

@@ -124,11 +124,25 @@ set_clear(struct pathset *ps)
 void
 unpack_init(struct unpack *u, int rootfd, int overlay)
 {
+	int fd;
+
 	memset(u, 0, sizeof(*u));
 	u->rootfd = rootfd;
 	u->overlay = overlay;
 	u->cdirfd = -1;
 	u->root = geteuid() == 0;
+	u->euid = geteuid();
+	u->egid = getegid();
+	u->umask = umask(022);
+	umask(u->umask);
+	/* A default ACL on the root would decide new entries' modes instead
+	 * of the umask: then every mode is set explicitly. */
+	u->exact = 0;
+	if ((fd = openat(rootfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		u->exact = fgetxattr(fd, "system.posix_acl_default", NULL, 0) < 0 &&
+		    (errno == ENODATA || errno == ENOTSUP);
+		close(fd);
+	}
 }
 
 static void
@@ -241,6 +255,7 @@ clean(const char *p)
 static int
 parent_fd(struct unpack *u, const char *dir)
 {
+	struct stat st;
 	int fd;
 
 	if (u->cdir != NULL && strcmp(u->cdir, dir) == 0)
@@ -252,11 +267,13 @@ parent_fd(struct unpack *u, const char *dir)
 		fd = mkdir_beneath(u->rootfd, dir, 0755);
 	if (fd < 0)
 		return -1;
-	if ((u->cdir = strdup(dir)) == NULL) {
+	if (fstat(fd, &st) < 0 || (u->cdir = strdup(dir)) == NULL) {
 		close(fd);
 		return -1;
 	}
 	u->cdirfd = fd;
+	u->cdir_gid = st.st_gid;
+	u->cdir_sgid = (st.st_mode & S_ISGID) != 0;
 	return fd;
 }
 
@@ -272,15 +289,16 @@ xattr_allowed(struct unpack *u, const char *name)
 	return u->root && strncmp(name, "trusted.", 8) == 0;
 }
 
-/* Owner, then mode (chown clears setuid), then xattrs, on an open fd. */
+/* Owner, then mode (chown clears setuid), then xattrs, on an open fd;
+ * owner and mode only where asked (a new entry may have them already). */
 static int
-meta_fd(struct unpack *u, int fd, const struct tar_entry *e)
+meta_some(struct unpack *u, int fd, const struct tar_entry *e, int own, int mode)
 {
 	size_t i;
 
-	if (u->root && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0)
+	if (own && fchown(fd, (uid_t)e->uid, (gid_t)e->gid) < 0)
 		return -1;
-	if (fchmod(fd, e->mode) < 0)
+	if (mode && fchmod(fd, e->mode) < 0)
 		return -1;
 	for (i = 0; i < e->nxattrs; i++) {
 		const struct tar_xattr *x = &e->xattrs[i];
@@ -295,28 +313,82 @@ meta_fd(struct unpack *u, int fd, const struct tar_entry *e)
 }
 
 static int
+meta_fd(struct unpack *u, int fd, const struct tar_entry *e)
+{
+	return meta_some(u, fd, e, u->root, 1);
+}
+
+/*
+ * What an entry about to be made in the cached parent still needs after
+ * it is made: a chown unless its owner will already be right (ours, and
+ * the group ours or the setgid parent's), a chmod unless it is created
+ * with its final mode (no setuid/setgid/sticky, nothing the umask takes,
+ * no default ACL, no setgid bit a directory would inherit). An entry that
+ * needs a chown is made owner-only first, as before: its final mode is
+ * for its final owner.
+ */
+static int
+needs_chown(const struct unpack *u, const struct tar_entry *e)
+{
+	return u->root && (e->uid != u->euid ||
+	    e->gid != (u->cdir_sgid ? u->cdir_gid : u->egid));
+}
+
+static int
+needs_chmod(const struct unpack *u, const struct tar_entry *e, int isdir)
+{
+	return !u->exact || (e->mode & 07000) || (e->mode & u->umask) ||
+	    (isdir && u->cdir_sgid) || needs_chown(u, e);
+}
+
+static int
+has_xattrs(struct unpack *u, const struct tar_entry *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->nxattrs; i++)
+		if (xattr_allowed(u, e->xattrs[i].name))
+			return 1;
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
 copy_data(struct tar *t, int fd)
 {
 	static char *buf;
 	ssize_t n;
 
+	if (t->lend != NULL) {
+		const void *p;
+
+		/* Written straight from the reader's buffer. */
+		while ((n = tar_lend(t, &p, SIZE_MAX)) > 0)
+			if (write_all(fd, p, (size_t)n) < 0)
+				return -1;
+		return n < 0 ? -1 : 0;
+	}
 	if (buf == NULL && (buf = malloc(COPYBUF)) == NULL)
 		return -1;
-	while ((n = tar_read(t, buf, COPYBUF)) > 0) {
-		char *p = buf;
-
-		while (n > 0) {
-			ssize_t w = write(fd, p, (size_t)n);
-
-			if (w < 0) {
-				if (errno == EINTR)
-					continue;
-				return -1;
-			}
-			p += w;
-			n -= w;
-		}
-	}
+	while ((n = tar_read(t, buf, COPYBUF)) > 0)
+		if (write_all(fd, buf, (size_t)n) < 0)
+			return -1;
 	return n < 0 ? -1 : 0;
 }
 
@@ -485,13 +557,37 @@ whiteout(struct unpack *u, const char *dir, const char *name, int opaque)
 	return fd;
 }
 
+/*
+ * base in the parent is taken: keep it when it is a directory and a
+ * directory is wanted (1), else remove it, recursively (0). A directory or
+ * symlink gone may be on the cached parent's path: resolve it again.
+ */
+static int
+make_room(struct unpack *u, int *pfd, const char *dir, const char *base, int wantdir)
+{
+	struct stat st;
+
+	if (fstatat(*pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (wantdir && S_ISDIR(st.st_mode))
+		return 1;
+	if (remove_at(*pfd, base) < 0)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		cache_drop(u);
+		if ((*pfd = parent_fd(u, dir)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 {
 	char *path, *slash, *dir, *base;
 	struct timespec ts[2];
 	struct stat st;
-	int pfd, fd, rc = -1, exists;
+	int pfd, fd, rc = -1, exists, tries, own, chm;
 
 	if ((path = clean(e->path)) == NULL) {
 		*why = errno == EXDEV ? "path escapes the root" : "out of memory";
@@ -509,6 +605,8 @@ entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 			return -1;
 		rc = meta_fd(u, fd, e);
 		close(fd);
+		/* The root's group and setgid bit may have changed. */
+		cache_drop(u);
 		return rc < 0 ? -1 : add_dirtime(u, "", e);
 	}
 	slash = strrchr(path, '/');
@@ -549,25 +647,30 @@ entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 		if (slash != NULL)
 			*slash = '\0';
 	}
-	exists = fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
-	if (exists && !(e->type == '5' && S_ISDIR(st.st_mode))) {
-		if (remove_at(pfd, base) < 0)
-			goto out;
-		/* A directory or symlink gone may be on the cached parent's
-		 * path: resolve it again. */
-		if (!S_ISREG(st.st_mode)) {
-			cache_drop(u);
-			if ((pfd = parent_fd(u, dir)) < 0)
-				goto out;
-		}
-		exists = 0;
-	}
+	/*
+	 * Files, directories and symlinks are made straight away (O_EXCL
+	 * and its kin), and only a name that is taken is looked at and
+	 * removed: an image mostly makes new names. The rest look first.
+	 */
+	exists = 0;
+	if (e->type != '0' && e->type != '5' && e->type != '2' &&
+	    make_room(u, &pfd, dir, base, 0) < 0)
+		goto out;
 	switch (e->type) {
 	case '0':
-		fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		for (tries = 0;; tries++) {
+			own = needs_chown(u, e);
+			chm = needs_chmod(u, e, 0);
+			fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+			    O_CLOEXEC, own ? 0600 : e->mode & 0777);
+			if (fd >= 0 || errno != EEXIST || tries > 0)
+				break;
+			if (make_room(u, &pfd, dir, base, 0) < 0)
+				goto out;
+		}
 		if (fd < 0)
 			goto out;
-		if (copy_data(t, fd) < 0 || meta_fd(u, fd, e) < 0 ||
+		if (copy_data(t, fd) < 0 || meta_some(u, fd, e, own, chm) < 0 ||
 		    futimens(fd, ts) < 0) {
 			if (errno == EIO)
 				*why = "truncated layer";
@@ -578,26 +681,46 @@ entry(struct unpack *u, struct tar *t, struct tar_entry *e, const char **why)
 			goto out;
 		break;
 	case '5':
-		if (!exists && mkdirat(pfd, base, 0700) < 0)
-			goto out;
-		fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0)
-			goto out;
-		if (meta_fd(u, fd, e) < 0) {
-			close(fd);
-			goto out;
+		for (tries = 0;; tries++) {
+			own = needs_chown(u, e);
+			chm = needs_chmod(u, e, 1);
+			if (mkdirat(pfd, base, own ? 0700 : e->mode & 0777) == 0)
+				break;
+			if (errno != EEXIST || tries > 0)
+				goto out;
+			if ((exists = make_room(u, &pfd, dir, base, 1)) < 0)
+				goto out;
+			if (exists)
+				break;
 		}
-		close(fd);
+		if (exists)
+			own = u->root, chm = 1;
+		if (own || chm || has_xattrs(u, e)) {
+			fd = openat(pfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				goto out;
+			if (meta_some(u, fd, e, own, chm) < 0) {
+				close(fd);
+				goto out;
+			}
+			close(fd);
+		}
 		if (slash != NULL)
 			*slash = '/';
 		if (add_dirtime(u, path, e) < 0)
 			goto out;
 		break;
 	case '2':
-		if (symlinkat(e->link, pfd, base) < 0)
-			goto out;
-		if (u->root && fchownat(pfd, base, (uid_t)e->uid, (gid_t)e->gid,
-		    AT_SYMLINK_NOFOLLOW) < 0)
+		for (tries = 0;; tries++) {
+			if (symlinkat(e->link, pfd, base) == 0)
+				break;
+			if (errno != EEXIST || tries > 0)
+				goto out;
+			if (make_room(u, &pfd, dir, base, 0) < 0)
+				goto out;
+		}
+		if (needs_chown(u, e) && fchownat(pfd, base, (uid_t)e->uid,
+		    (gid_t)e->gid, AT_SYMLINK_NOFOLLOW) < 0)
 			goto out;
 		if (utimensat(pfd, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
 			goto out;

@@ -20,6 +20,12 @@ struct unpack {
 	/* private */
 	char *cdir;
 	int cdirfd;
+	unsigned cdir_gid;	/* cdir's group, and whether it is setgid: */
+	int cdir_sgid;		/* what a new entry's group will be */
+	unsigned euid, egid;
+	unsigned umask;
+	int exact;		/* no default ACL: a new entry's mode is the
+				 * one asked for, less the umask */
 	struct pathset *seen;
 	char **opaque;
 	size_t nopaque;

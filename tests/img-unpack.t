@@ -97,6 +97,11 @@ echo a >d/sub/a; echo k >opq/keep/k; echo t >turn/x; echo f >f2d/was-file
 L=$(printf 'n%.0s' $(seq 1 120)); mkdir -p "long/$L/$L"; echo deep >"long/$L/$L/$L.txt"
 setfattr -n user.note -v "hi there" etc/file
 chown 3000000:3000001 etc/file; echo s >suid; chmod 4755 suid
+echo p >priv; chmod 600 priv; echo w >wide; chmod 666 wide; echo g >grp; chgrp 100 grp
+mkdir -m 1777 tmpd; mkdir -m 700 privd
+# a setgid dir of group 100: its file (group 0) needs a chown, its
+# subdir (group 100, not setgid) a chmod, which unpacking must not skip
+mkdir sgd; echo in >sgd/in; chgrp 100 sgd; chmod 2755 sgd; mkdir sgd/sub; chmod g-s sgd/sub
 mknod dev c 1 3; mkfifo fifo )
 tar --xattrs --xattrs-include='*' --numeric-owner -C s1 -cf l1.tar .
 mkdir -p s2/etc s2/opq s2/d s2/f2d
@@ -122,6 +127,15 @@ ok "no .wh. file reached the disk$sfx" test -z "$(find out1 -name '.wh.*')"
 ok "hardlink across layers$sfx" test "$(stat -c %i out1/etc/file)" = "$(stat -c %i out1/etc/hard-again)"
 ok "symlinks stored verbatim$sfx" test "$(readlink out1/abs)" = /etc/file -a "$(readlink out1/rel)" = ../../../../etc/file
 ok "uid above 2^21 and setuid kept$sfx" test "$(stat -c %u:%a out1/etc/file out1/suid | tr '\n' ' ')" = "3000000:644 0:4755 "
+# Entries are made with their final owner and mode where that saves a
+# chown or chmod: neither a umask that takes bits nor a setgid parent
+# (group and setgid bit inherited) may show through.
+mkdir -p sgp && chgrp 100 sgp && chmod 2775 sgp
+for um in 022 077 000; do
+	rm -rf sgp/out && ( umask $um && img-unpack -o sgp/out img:t ) >/dev/null 2>&1
+	listing sgp/out >gotm 2>/dev/null
+	ok "owners and modes under umask $um in a setgid parent$sfx" cmp -s want gotm
+done
 
 skopeo copy -q oci:img:t docker-archive:d.tar:ex/img:t
 skopeo copy -q oci:img:t oci-archive:o.tar:t

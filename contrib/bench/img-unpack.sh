@@ -64,15 +64,19 @@ run3() {
 	echo "$(sort -n "$T/runs" | sed -n 2p | cut -d' ' -f1) $(sort -n -k2 "$T/runs" | sed -n 2p | cut -d' ' -f2)"
 }
 cd "$T" || exit 1
+load0=$(cut -d" " -f1-3 /proc/loadavg)
 set -- $(run3 gzip "gzip -dc layer.tar.gz >/dev/null"); gz=$1 gzc=$2
+zblob=$(ls -S zimg/blobs/sha256/* | head -1)
+set -- $(run3 zstd "zstd -dc $zblob >/dev/null"); zs=$1 zsc=$2
 set -- $(run3 tar "mkdir out && tar -xzf layer.tar.gz -C out"); tx=$1 txc=$2
 set -- $(run3 umoci "umoci unpack --image img:b out"); um=$1 umc=$2
 set -- $(run3 img-unpack "img-unpack -o out img:b"); iu=$1 iuc=$2
 set -- $(run3 img-unpack-zstd "img-unpack -o out zimg:b"); iz=$1 izc=$2
 ratio() { echo "scale=2; $1 / $2" | bc; }
-echo "input: $(cat "$C/kind") rootfs, $(du -m "$C/layer.tar.gz" | cut -f1) MB gzip layer, on tmpfs, medians of 3; load average $(cut -d" " -f1-3 /proc/loadavg)"
+echo "input: $(cat "$C/kind") rootfs, $(du -m "$C/layer.tar.gz" | cut -f1) MB gzip layer, on tmpfs, medians of 3; load average $load0 before, $(cut -d" " -f1-3 /proc/loadavg) after"
 printf '%-26s %8s %8s\n' "" "wall" "cpu"
-printf '%-26s %7.2fs %7.2fs\n' "gzip -dc >/dev/null" "$gz" "$gzc" "tar -xzf" "$tx" "$txc" \
+printf '%-26s %7.2fs %7.2fs\n' "gzip -dc >/dev/null" "$gz" "$gzc" \
+    "zstd -dc >/dev/null" "$zs" "$zsc" "tar -xzf" "$tx" "$txc" \
     "umoci unpack" "$um" "$umc" "img-unpack -o (gzip)" "$iu" "$iuc" \
     "img-unpack -o (zstd)" "$iz" "$izc"
 echo "img-unpack / tar -xzf:   wall $(ratio "$iu" "$tx")x  cpu $(ratio "$iuc" "$txc")x  (target <= 1.0)"
