@@ -52,14 +52,16 @@ net-bridge create skiff0 --subnet 10.88.0.0/16 >/dev/null || exit 1
 ip link add br0 type bridge && ip addr add 10.66.0.1/16 dev br0 && ip link set br0 up || exit 1
 
 nb_round() { net-bridge -- "$TRUE"; }
+# The peer's rounds spend no process of the benchmark's own: names without
+# $(printf), batches from here-documents rather than a printf pipeline
+# (dash forks for both).
 # iproute2, one command a step (the peer moved into the namespace).
 sep_round() {
-	h=$(printf 'vs%04x' $1)
 	ip netns add "s$1" &&
-	ip link add "$h" type veth peer name "p$1" &&
+	ip link add "vs$1" type veth peer name "p$1" &&
 	ip link set "p$1" netns "s$1" &&
-	ip link set "$h" master br0 &&
-	ip link set "$h" up &&
+	ip link set "vs$1" master br0 &&
+	ip link set "vs$1" up &&
 	ip -n "s$1" link set "p$1" name eth0 &&
 	ip -n "s$1" addr add "10.66.$(($1 / 250 + 1)).$(($1 % 250 + 2))/16" dev eth0 &&
 	ip -n "s$1" link set eth0 up &&
@@ -70,11 +72,16 @@ sep_round() {
 }
 # iproute2 with -batch, the peer created directly in the namespace.
 batch_round() {
-	h=$(printf 'vb%04x' $1)
 	ip netns add "b$1" &&
-	printf 'link add %s master br0 up type veth peer name eth0 netns b%d\n' "$h" $1 | ip -batch - &&
-	printf 'link set lo up\naddr add 10.66.%d.%d/16 dev eth0\nlink set eth0 up\nroute add default via 10.66.0.1\n' \
-	    $(($1 / 250 + 101)) $(($1 % 250 + 2)) | ip -n "b$1" -batch - &&
+	ip -batch - <<-EOF &&
+	link add vb$1 master br0 up type veth peer name eth0 netns b$1
+	EOF
+	ip -n "b$1" -batch - <<-EOF &&
+	link set lo up
+	addr add 10.66.$(($1 / 250 + 101)).$(($1 % 250 + 2))/16 dev eth0
+	link set eth0 up
+	route add default via 10.66.0.1
+	EOF
 	ip netns exec "b$1" "$TRUE" &&
 	ip netns del "b$1"
 }
@@ -82,11 +89,16 @@ batch_round() {
 # both ends; the kernel otherwise makes one a CPU and cuts them down to one,
 # waiting for RCU grace periods): what is left is the tools' own cost.
 batchq_round() {
-	h=$(printf 'vq%04x' $1)
 	ip netns add "q$1" &&
-	printf 'link add %s master br0 up numtxqueues 1 numrxqueues 1 type veth peer name eth0 netns q%d numtxqueues 1 numrxqueues 1\n' "$h" $1 | ip -batch - &&
-	printf 'link set lo up\naddr add 10.66.%d.%d/16 dev eth0\nlink set eth0 up\nroute add default via 10.66.0.1\n' \
-	    $(($1 / 250 + 151)) $(($1 % 250 + 2)) | ip -n "q$1" -batch - &&
+	ip -batch - <<-EOF &&
+	link add vq$1 master br0 up numtxqueues 1 numrxqueues 1 type veth peer name eth0 netns q$1 numtxqueues 1 numrxqueues 1
+	EOF
+	ip -n "q$1" -batch - <<-EOF &&
+	link set lo up
+	addr add 10.66.$(($1 / 250 + 151)).$(($1 % 250 + 2))/16 dev eth0
+	link set eth0 up
+	route add default via 10.66.0.1
+	EOF
 	ip netns exec "q$1" "$TRUE" &&
 	ip netns del "q$1"
 }
