@@ -103,7 +103,10 @@ batchq_round() {
 	ip netns del "q$1"
 }
 
-# back_to_back ROUND: ms a round over N rounds in a row.
+# back_to_back ROUND: ms a round over N rounds in a row, wall and CPU
+# (user + system of the processes of the rounds and of the shell running
+# them, from times(1): a subshell starts at zero; 10 ms ticks). The CPU
+# the kernel spends tearing namespaces down is in neither process.
 back_to_back() {
 	clock; t0=$T
 	i=0
@@ -112,7 +115,10 @@ back_to_back() {
 		i=$((i + 1))
 	done
 	clock
-	per "$N" "$t0" "$T"
+	times >"$W/times"
+	awk -v n="$N" -v a="$t0" -v b="$T" '
+	    { for (i = 1; i <= NF; i++) { split($i, p, "m"); c += p[1] * 60 + p[2] } }
+	    END { printf "%.2f %.2f", (b - a) / n / 1e6, c * 1000 / n }' "$W/times"
 }
 # alone ROUND: the median and the best ms of 15 rounds, each after the
 # kernel settled, less the cost of reading the clock ($TICK ns).
@@ -156,20 +162,21 @@ clock
 base=$(per "$N" "$t0" "$T")
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
-# row NAME "MEDIAN BEST" IN-A-ROW [net-bridge's "MEDIAN BEST" IN-A-ROW]
+# row NAME "MEDIAN BEST" "IN-A-ROW CPU" [net-bridge's "MEDIAN BEST" "IN-A-ROW CPU"]
 row() {
-	_m=${2% *} _b=${2#* } _r=$3
+	_m=${2% *} _b=${2#* } _r=${3% *} _c=${3#* }
 	if [ $# -eq 3 ]; then
-		printf '  %-34s %7s %6s %7s %6s %8s %6s\n' "$1" "$_m" "" "$_b" "" "$_r" ""
+		printf '  %-34s %7s %6s %7s %6s %8s %6s %6s %6s\n' "$1" "$_m" "" "$_b" "" "$_r" "" "$_c" ""
 	else
-		printf '  %-34s %7s %6s %7s %6s %8s %6s\n' "$1" "$_m" "$(ratio "$_m" "${4% *}")" \
-		    "$_b" "$(ratio "$_b" "${4#* }")" "$_r" "$(ratio "$_r" "$5")"
+		printf '  %-34s %7s %6s %7s %6s %8s %6s %6s %6s\n' "$1" "$_m" "$(ratio "$_m" "${4% *}")" \
+		    "$_b" "$(ratio "$_b" "${4#* }")" "$_r" "$(ratio "$_r" "${5% *}")" \
+		    "$_c" "$(ratio "$_c" "${5#* }")"
 	fi
 }
 echo "attach a container, ms a round: median and best of 15 rounds alone (after the"
-echo "kernel settled), mean of $N back to back; exec of true alone: $base ms;"
-echo "clock: $CLOCK, $(awk -v t="$TICK" 'BEGIN { printf "%.3f", t / 1e6 }') ms a reading, taken off each round alone"
-printf '  %-34s %7s %6s %7s %6s %8s %6s\n' "" median ratio best ratio "in a row" ratio
+echo "kernel settled), mean of $N back to back and its CPU (user+sys); exec of"
+echo "true alone: $base ms; clock: $CLOCK, $(awk -v t="$TICK" 'BEGIN { printf "%.3f", t / 1e6 }') ms a reading, taken off each round alone"
+printf '  %-34s %7s %6s %7s %6s %8s %6s %6s %6s\n' "" median ratio best ratio "in a row" ratio cpu ratio
 row "net-bridge -- true" "$nb_a" "$nb"
 row "ip, one command a step" "$sep_a" "$sep" "$nb_a" "$nb"
 row "ip -batch, peer made in the netns" "$batch_a" "$batch" "$nb_a" "$nb"
