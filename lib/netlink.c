@@ -18,9 +18,6 @@
 #include "ipam.h"
 #include "netlink.h"
 
-#ifndef AF_BRIDGE
-#define AF_BRIDGE 7
-#endif
 #ifndef RTEXT_FILTER_SKIP_STATS
 #define RTEXT_FILTER_SKIP_STATS (1 << 3)
 #endif
@@ -287,7 +284,6 @@ nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
 	}
 	return ifi->ifi_index;
 }
-
 
 int
 nl_link_del(struct nl *nl, int index)
