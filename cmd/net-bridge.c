@@ -935,9 +935,9 @@ cmd_attach(int argc, char *argv[])
 	struct netconf c;
 	struct nl local;
 	char err[512], ip[16], gw[16], sub[16], prefix[4];
-	const char *lbproxy = NULL;
+	const char *lbproxy = NULL, *what;
 	uint32_t addr;
-	int c_, root, r, bridge, created, nsfd, vidx, eidx;
+	int c_, root, r, bridge, created, vidx;
 
 	exitfail = EXIT_SETUP;
 	optind = 1;
@@ -1061,8 +1061,6 @@ cmd_attach(int argc, char *argv[])
 
 	if (unshare(CLONE_NEWNET) < 0)
 		die(EXIT_SETUP, "unshare network namespace:");
-	if ((nsfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
-		die(EXIT_SETUP, "/proc/self/ns/net:");
 	if (opt.netns)
 		make_netns();
 
@@ -1071,7 +1069,7 @@ cmd_attach(int argc, char *argv[])
 	 * could clash in the host. The host end is named after the address. */
 	snprintf(st.veth, sizeof(st.veth), "vb%08x", addr);
 	for (r = 0; ; r++) {
-		if (nl_veth_add(&st.host, st.veth, bridge, "eth0", nsfd,
+		if (nl_veth_add(&st.host, st.veth, bridge, "eth0", getpid(),
 		    opt.has_mac ? opt.mac : NULL, c.mtu) == 0)
 			break;
 		/* A dead container's namespace is torn down asynchronously:
@@ -1082,25 +1080,20 @@ cmd_attach(int argc, char *argv[])
 			die(EXIT_SETUP, "veth %s: %s", st.veth, strerror(errno));
 	}
 	st.veth_made = 1;
-	close(nsfd);
-	if ((vidx = nl_link_get(&st.host, st.veth, NULL, NULL, NULL, 0)) < 0)
-		die(EXIT_SETUP, "veth %s:", st.veth);
-	if (nl_brport_hairpin(&st.host, vidx, 1) < 0)
-		die(EXIT_SETUP, "veth %s: hairpin:", st.veth);
 
 	if (nl_open(&local) < 0)
 		die(EXIT_SETUP, "netlink in the new namespace:");
-	if (nl_link_up(&local, 1) < 0)
-		die(EXIT_SETUP, "lo up:");
-	if ((eidx = nl_link_get(&local, "eth0", NULL, NULL, NULL, 0)) < 0)
-		die(EXIT_SETUP, "eth0:");
-	if (nl_addr_add(&local, eidx, htonl(addr), c.net.prefix) < 0)
-		die(EXIT_SETUP, "eth0: address %s/%d:", ip, c.net.prefix);
-	if (nl_link_up(&local, eidx) < 0)
-		die(EXIT_SETUP, "eth0 up:");
-	if (nl_route_default(&local, eidx, htonl(c.gw)) < 0)
-		die(EXIT_SETUP, "eth0: default route:");
+	if (nl_ifup_addr_route(&local, "eth0", htonl(addr), c.net.prefix,
+	    htonl(c.gw), &what) < 0) {
+		if (strcmp(what, "lo up") == 0)
+			die(EXIT_SETUP, "lo up:");
+		if (strcmp(what, "address") == 0)
+			die(EXIT_SETUP, "eth0: address %s/%d:", ip, c.net.prefix);
+		die(EXIT_SETUP, "eth0%s%s:", *what ? " " : "", what);
+	}
 	nl_close(&local);
+	if (nl_port_up(&st.host, st.veth, 1) < 0)
+		die(EXIT_SETUP, "veth %s: up, hairpin:", st.veth);
 
 	if (opt.ipfile)
 		write_ipfile(opt.ipfile, ip);

@@ -147,8 +147,9 @@ proc_start(pid_t pid, unsigned long long *start)
 		errno = ESRCH;
 		return -1;
 	}
-	/* Skip to field 22. */
-	for (i = 3; i < 22; i++) {
+	/* Skip to field 22: p is on the space before field 3 after the
+	 * first turn, on the one before field 22 after the last. */
+	for (i = 2; i < 22; i++) {
 		p = strchr(p + 1, ' ');
 		if (p == NULL)
 			goto bad;

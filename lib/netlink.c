@@ -18,9 +18,6 @@
 #include "ipam.h"
 #include "netlink.h"
 
-#ifndef AF_BRIDGE
-#define AF_BRIDGE 7
-#endif
 #ifndef RTEXT_FILTER_SKIP_STATS
 #define RTEXT_FILTER_SKIP_STATS (1 << 3)
 #endif
@@ -158,6 +155,74 @@ talk(struct nl *nl, struct req *r, void *reply, size_t replylen)
 	}
 }
 
+/* Send the N requests R in one message and read their N acks. The kernel
+ * runs them in order within the send, on past a failure; the first to fail
+ * gives -1 and errno, with its position in *FAILED. */
+static int
+talk_batch(struct nl *nl, struct req *r, int n, int *failed)
+{
+	union {
+		struct nlmsghdr h;
+		char buf[1024];
+	} in[8];
+	struct iovec iov[8], riov[8];
+	struct mmsghdr mm[8];
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	struct msghdr m = { .msg_name = &sa, .msg_namelen = sizeof(sa), .msg_iov = iov };
+	uint32_t seq0 = nl->seq;
+	int i, got = 0, err = 0;
+
+	if (n > 8) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		r[i].u.h.nlmsg_seq = nl->seq++;
+		iov[i].iov_base = r[i].u.buf;
+		iov[i].iov_len = r[i].u.h.nlmsg_len;
+	}
+	m.msg_iovlen = (size_t)n;
+	if (sendmsg(nl->fd, &m, 0) < 0)
+		return -1;
+	/* One datagram an ack, all queued by the time sendmsg returns. */
+	while (got < n) {
+		int k;
+
+		memset(mm, 0, sizeof(mm));
+		for (i = 0; i < n - got; i++) {
+			riov[i].iov_base = in[i].buf;
+			riov[i].iov_len = sizeof(in[i].buf);
+			mm[i].msg_hdr.msg_iov = &riov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		k = recvmmsg(nl->fd, mm, (unsigned)(n - got), MSG_WAITFORONE, NULL);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		for (i = 0; i < k; i++) {
+			struct nlmsghdr *h = &in[i].h;
+			struct nlmsgerr *e = NLMSG_DATA(h);
+			uint32_t at = h->nlmsg_seq - seq0;
+
+			if (mm[i].msg_len < NLMSG_LENGTH(sizeof(*e)) ||
+			    h->nlmsg_type != NLMSG_ERROR || at >= (uint32_t)n)
+				continue;
+			got++;
+			if (e->error != 0 && err == 0) {
+				err = -e->error;
+				*failed = (int)at;
+			}
+		}
+	}
+	if (err) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
 int
 nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
     char *kind, size_t kindlen)
@@ -221,18 +286,6 @@ nl_link_get(struct nl *nl, const char *name, unsigned *flags, int *master,
 }
 
 int
-nl_link_up(struct nl *nl, int index)
-{
-	struct req r;
-	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
-
-	ifi->ifi_index = index;
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
-	return talk(nl, &r, NULL, 0);
-}
-
-int
 nl_link_del(struct nl *nl, int index)
 {
 	struct req r;
@@ -279,25 +332,33 @@ nl_bridge_add(struct nl *nl, const char *name, unsigned mtu)
 
 int
 nl_veth_add(struct nl *nl, const char *name, int master, const char *peer,
-    int peer_nsfd, const unsigned char *mac, unsigned mtu)
+    int peer_nspid, const unsigned char *mac, unsigned mtu)
 {
 	struct req r;
 	struct rtattr *li, *data, *pa;
 	struct ifinfomsg *ifi, pifi = { .ifi_family = AF_UNSPEC };
 
+	/* Both ends down: an end that is up without a carrier (its peer
+	 * down) is deactivated when the kernel catches up with its link
+	 * events, and that waits for an RCU grace period under the rtnl
+	 * lock. One queue each way on both ends, said here: otherwise the
+	 * kernel makes one per CPU and then cuts them down to one on the
+	 * registered device, which also waits for a grace period (twice). */
 	ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
 	    sizeof(*ifi));
-	ifi->ifi_flags = IFF_UP;
-	ifi->ifi_change = IFF_UP;
 	if (put_str(&r, IFLA_IFNAME, name) < 0 ||
 	    (master > 0 && put_u32(&r, IFLA_MASTER, (uint32_t)master) < 0) ||
 	    (mtu && put_u32(&r, IFLA_MTU, mtu) < 0) ||
+	    put_u32(&r, IFLA_NUM_TX_QUEUES, 1) < 0 ||
+	    put_u32(&r, IFLA_NUM_RX_QUEUES, 1) < 0 ||
 	    (li = put(&r, IFLA_LINKINFO, NULL, 0)) == NULL ||
 	    put_str(&r, IFLA_INFO_KIND, "veth") < 0 ||
 	    (data = put(&r, IFLA_INFO_DATA, NULL, 0)) == NULL ||
 	    (pa = put(&r, VETH_INFO_PEER, &pifi, sizeof(pifi))) == NULL ||
 	    put_str(&r, IFLA_IFNAME, peer) < 0 ||
-	    (peer_nsfd >= 0 && put_u32(&r, IFLA_NET_NS_FD, (uint32_t)peer_nsfd) < 0) ||
+	    (peer_nspid > 0 && put_u32(&r, IFLA_NET_NS_PID, (uint32_t)peer_nspid) < 0) ||
+	    put_u32(&r, IFLA_NUM_TX_QUEUES, 1) < 0 ||
+	    put_u32(&r, IFLA_NUM_RX_QUEUES, 1) < 0 ||
 	    (mtu && put_u32(&r, IFLA_MTU, mtu) < 0) ||
 	    (mac && put(&r, IFLA_ADDRESS, mac, 6) == NULL)) {
 		errno = EMSGSIZE;
@@ -310,30 +371,34 @@ nl_veth_add(struct nl *nl, const char *name, int master, const char *peer,
 }
 
 int
-nl_brport_hairpin(struct nl *nl, int index, int on)
+nl_port_up(struct nl *nl, const char *name, int hairpin)
 {
 	struct req r;
-	struct rtattr *pi;
-	uint8_t v = on ? 1 : 0;
-	struct ifinfomsg *ifi = req_init(&r, RTM_SETLINK, NLM_F_ACK, sizeof(*ifi));
+	struct rtattr *li, *sd;
+	uint8_t v = hairpin ? 1 : 0;
+	struct ifinfomsg *ifi = req_init(&r, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
 
-	ifi->ifi_family = AF_BRIDGE;
-	ifi->ifi_index = index;
-	if ((pi = put(&r, IFLA_PROTINFO | NLA_F_NESTED, NULL, 0)) == NULL ||
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+	if (put_str(&r, IFLA_IFNAME, name) < 0 ||
+	    (li = put(&r, IFLA_LINKINFO, NULL, 0)) == NULL ||
+	    put_str(&r, IFLA_INFO_SLAVE_KIND, "bridge") < 0 ||
+	    (sd = put(&r, IFLA_INFO_SLAVE_DATA, NULL, 0)) == NULL ||
 	    put(&r, IFLA_BRPORT_MODE, &v, 1) == NULL) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	nest_end(&r, pi);
+	nest_end(&r, sd);
+	nest_end(&r, li);
 	return talk(nl, &r, NULL, 0);
 }
 
-int
-nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix)
+/* An IPv4 address ADDR/PREFIX on link INDEX (network byte order). */
+static int
+addr_req(struct req *r, int index, uint32_t addr, int prefix)
 {
-	struct req r;
 	uint32_t brd;
-	struct ifaddrmsg *ifa = req_init(&r, RTM_NEWADDR,
+	struct ifaddrmsg *ifa = req_init(r, RTM_NEWADDR,
 	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(*ifa));
 
 	ifa->ifa_family = AF_INET;
@@ -341,34 +406,78 @@ nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix)
 	ifa->ifa_index = (unsigned)index;
 	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
 	brd = (prefix >= 31 || prefix <= 0) ? 0 : (addr | htonl(0xffffffffu >> prefix));
-	if (put(&r, IFA_LOCAL, &addr, 4) == NULL ||
-	    put(&r, IFA_ADDRESS, &addr, 4) == NULL ||
-	    (brd && put(&r, IFA_BROADCAST, &brd, 4) == NULL)) {
+	if (put(r, IFA_LOCAL, &addr, 4) == NULL ||
+	    put(r, IFA_ADDRESS, &addr, 4) == NULL ||
+	    (brd && put(r, IFA_BROADCAST, &brd, 4) == NULL)) {
 		errno = EMSGSIZE;
 		return -1;
 	}
+	return 0;
+}
+
+/* Link INDEX up. */
+static void
+up_req(struct req *r, int index)
+{
+	struct ifinfomsg *ifi = req_init(r, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi));
+
+	ifi->ifi_index = index;
+	ifi->ifi_flags = IFF_UP;
+	ifi->ifi_change = IFF_UP;
+}
+
+int
+nl_link_up(struct nl *nl, int index)
+{
+	struct req r;
+
+	up_req(&r, index);
 	return talk(nl, &r, NULL, 0);
 }
 
 int
-nl_route_default(struct nl *nl, int index, uint32_t gw)
+nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix)
 {
 	struct req r;
-	struct rtmsg *rt = req_init(&r, RTM_NEWROUTE,
-	    NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, sizeof(*rt));
 
+	if (addr_req(&r, index, addr, prefix) < 0)
+		return -1;
+	return talk(nl, &r, NULL, 0);
+}
+
+int
+nl_ifup_addr_route(struct nl *nl, const char *name, uint32_t addr, int prefix,
+    uint32_t gw, const char **what)
+{
+	static const char *const step[] = { "lo up", "address", "up", "default route" };
+	struct req r[4];
+	struct rtmsg *rt;
+	int idx, failed = 0;
+
+	*what = "";
+	if ((idx = nl_link_get(nl, name, NULL, NULL, NULL, 0)) < 0)
+		return -1;
+	up_req(&r[0], 1);
+	if (addr_req(&r[1], idx, addr, prefix) < 0)
+		return -1;
+	up_req(&r[2], idx);
+	rt = req_init(&r[3], RTM_NEWROUTE, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+	    sizeof(*rt));
 	rt->rtm_family = AF_INET;
-	rt->rtm_dst_len = 0;
 	rt->rtm_table = RT_TABLE_MAIN;
 	rt->rtm_protocol = RTPROT_BOOT;
 	rt->rtm_scope = RT_SCOPE_UNIVERSE;
 	rt->rtm_type = RTN_UNICAST;
-	if (put(&r, RTA_GATEWAY, &gw, 4) == NULL ||
-	    put_u32(&r, RTA_OIF, (uint32_t)index) < 0) {
+	if (put(&r[3], RTA_GATEWAY, &gw, 4) == NULL ||
+	    put_u32(&r[3], RTA_OIF, (uint32_t)idx) < 0) {
 		errno = EMSGSIZE;
 		return -1;
 	}
-	return talk(nl, &r, NULL, 0);
+	if (talk_batch(nl, r, 4, &failed) < 0) {
+		*what = step[failed];
+		return -1;
+	}
+	return 0;
 }
 
 static int

@@ -27,17 +27,21 @@ int nl_link_del(struct nl *nl, int index);
 int nl_link_mtu(struct nl *nl, int index, unsigned mtu);
 int nl_bridge_add(struct nl *nl, const char *name, unsigned mtu);
 
-/* A veth pair: NAME on the bridge MASTER (if > 0), up; its PEER created
- * directly in the namespace PEER_NSFD, with MAC (6 bytes, or NULL) and
- * MTU (0: the default); both ends up. */
+/* A veth pair: NAME on the bridge MASTER (if > 0); its PEER created
+ * directly in the network namespace of process PEER_NSPID (if > 0), with
+ * MAC (6 bytes, or NULL) and MTU (0: the default); one queue each way;
+ * both ends down. */
 int nl_veth_add(struct nl *nl, const char *name, int master, const char *peer,
-    int peer_nsfd, const unsigned char *mac, unsigned mtu);
-/* Hairpin mode on a bridge port. */
-int nl_brport_hairpin(struct nl *nl, int index, int on);
+    int peer_nspid, const unsigned char *mac, unsigned mtu);
+/* The bridge port NAME up, with hairpin mode on or off, in one request. */
+int nl_port_up(struct nl *nl, const char *name, int hairpin);
 /* IPv4 address ADDR/PREFIX on a link (network byte order). */
 int nl_addr_add(struct nl *nl, int index, uint32_t addr, int prefix);
-/* IPv4 default route via GW (network byte order) out of link INDEX. */
-int nl_route_default(struct nl *nl, int index, uint32_t gw);
+/* A container's side in one go: lo up, ADDR/PREFIX on link NAME, NAME up,
+ * default route via GW (addresses in network byte order). On failure
+ * *WHAT names the step ("address", "up"...; "" when NAME was not found). */
+int nl_ifup_addr_route(struct nl *nl, const char *name, uint32_t addr,
+    int prefix, uint32_t gw, const char **what);
 
 
 struct netconf;

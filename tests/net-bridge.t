@@ -283,6 +283,7 @@ ok "rm it" net-bridge rm small
 # ---- leases: kill -9 leaves one behind, the next allocation reclaims it
 testcmd "a /30 network" 0 "tiny" net-bridge create tiny --subnet 10.77.0.0/30
 ok "g takes the only address" ctr g --network tiny -- sleep 300
+ok "the lease names g and its start time" sh -c "grep -qx \"pid=$(pidof_ctr g) start=$(cut -d' ' -f22 /proc/$(pidof_ctr g)/stat)\" '$SKIFF_RUN/net/tiny/10.77.0.2'"
 before=$(links)
 testerr "a /30 runs out cleanly" 125 'network tiny: no free address in 10.77.0.0/30' \
     net-bridge --network tiny -- true
@@ -298,6 +299,10 @@ PIDS="$PIDS $Z"
 ok "a container whose parent never reaps it" retry test -s "$TMP/z.ip"
 testcmd "the zombie's lease is reclaimed" 0 "10.77.0.2" net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
 kill -9 $Z
+# A live pid that started at another time than the lease says: reused.
+printf 'pid=%d start=1\n' $$ >"$SKIFF_RUN/net/tiny/10.77.0.2"
+testcmd "a lease whose pid was reused is reclaimed" 0 "10.77.0.2" \
+    net-bridge --network tiny -- sh -c 'echo $SKIFF_IP'
 
 ip link del tiny
 testcmd "a bridge that went missing is made again" 0 "10.77.0.2" \
