@@ -505,6 +505,13 @@ remove_container() {
 	skiff-state rm "$Id"
 }
 
+# `run` and the supervisor go now, before the shell has read the rest of
+# this file: dash parses as it goes, and the other verbs are most of it.
+case ${1:-} in
+run) shift; cmd_run "$@"; exit ;;
+__supervise) shift; cmd___supervise "$@"; exit ;;
+esac
+
 # ---- the other verbs ------------------------------------------------------
 
 age() {
