@@ -141,7 +141,7 @@ ok "published port from another container" sh -c \
 # ---- without nft: lb-proxy publishes
 testerr "neither nft nor lb-proxy" 125 '\-\-publish: neither nft \(nftables\) nor lb-proxy found' \
     env PATH=/nonexistent SKIFF_NFT=none "$TOP/bin/net-bridge" --publish 1234:80 -- /bin/true
-lbp() { for p in /proc/[0-9]*; do tr '\0' ' ' <"$p/cmdline" 2>/dev/null | grep -q "^lb-proxy .*--backend 10.88.0.50:80" && echo "${p#/proc/}"; done; }
+lbp() { for p in /proc/[0-9]*; do tr '\0' ' ' 2>/dev/null <"$p/cmdline" | grep -q "^lb-proxy .*--backend 10.88.0.50:80" && echo "${p#/proc/}"; done; }
 if command -v lb-proxy >/dev/null; then
 	SKIFF_NFT=none
 	export SKIFF_NFT
