@@ -45,6 +45,8 @@ static struct {
 /* What to remove if we die half-way: a temp dir in tmp_parent. */
 static int tmp_parent = -1;
 static char tmp_name[PATH_MAX];
+static int lock_parent = -1;	/* the lock file of the layer being unpacked */
+static char lock_name[80];
 
 static void
 cleanup(void)
@@ -52,6 +54,9 @@ cleanup(void)
 	if (tmp_parent >= 0 && tmp_name[0] != '\0')
 		remove_at(tmp_parent, tmp_name);
 	tmp_name[0] = '\0';
+	if (lock_parent >= 0 && lock_name[0] != '\0')
+		unlinkat(lock_parent, lock_name, 0);
+	lock_name[0] = '\0';
 }
 
 /* die(), after removing our temp dir (die() itself uses _exit). */
@@ -548,7 +553,7 @@ static void
 do_store(struct imgsrc *src, struct image *img)
 {
 	char *dir;
-	int layers, *fds;
+	int layers, lock, *fds;
 	size_t i;
 
 	if (asprintf(&dir, "%s/layers/sha256", skiff_root()) < 0)
@@ -570,6 +575,28 @@ do_store(struct imgsrc *src, struct image *img)
 			continue;	/* already unpacked: costs nothing */
 		if (errno != ENOENT)
 			fatal(1, "%s/%s:", dir, hex);
+		/* One unpacker a layer: others starting the same image at the
+		 * same time (a deployment's replicas) wait for it, then find
+		 * the layer there, instead of each unpacking it again. */
+		snprintf(lock_name, sizeof(lock_name), ".lock-%s", hex);
+		lock = openat(layers, lock_name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (lock < 0 || flock(lock, LOCK_EX) < 0)
+			fatal(1, "%s/%s:", dir, lock_name);
+		lock_parent = layers;
+		fds[i] = openat(layers, hex, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fds[i] >= 0) {
+			/* Unpacked while we waited. The name is ours to
+			 * remove only if it is still the file we locked. */
+			struct stat a, b;
+
+			if (fstat(lock, &a) == 0 &&
+			    fstatat(layers, lock_name, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+				unlinkat(layers, lock_name, 0);
+			lock_name[0] = '\0';
+			close(lock);
+			continue;
+		}
 		snprintf(prefix, sizeof(prefix), ".tmp-%.16s", hex);
 		fd = make_tmp(layers, prefix);
 		unpack_init(&u, fd, 1);
@@ -588,6 +615,14 @@ do_store(struct imgsrc *src, struct image *img)
 		fds[i] = openat(layers, hex, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fds[i] < 0)
 			fatal(1, "%s/%s:", dir, hex);
+		/* The lock file goes before it is released. One who opened
+		 * it meanwhile locks an unlinked file and finds the layer;
+		 * one who comes later makes a new one and finds the layer too.
+		 * (Removed after a failure as well: then two may unpack at
+		 * once, which the rename above keeps correct.) */
+		unlinkat(layers, lock_name, 0);
+		lock_name[0] = '\0';
+		close(lock);
 	}
 	/* The overlay lower dirs, top layer first: one a line, or after the
 	 * config as Lower='DIR:DIR' (what skiff run needs, in one call). */

@@ -241,6 +241,15 @@ else
 	skip "overlay mount not permitted here"
 fi
 ok "no temp dirs left in the store$sfx" test -z "$(find "$SKIFF_ROOT/layers/sha256" -maxdepth 1 -name '.tmp-*')"
+# Four at once into an empty store (a deployment's replicas starting):
+# every one gives the lowers, and the layer lock leaves nothing behind.
+( export SKIFF_ROOT="$SKIFF_ROOT.par"
+  for i in 1 2 3 4; do img-unpack docker-archive:d.tar >par.$i & done; wait )
+ok "concurrent store unpacks all give the lowers$sfx" sh -c \
+    'for i in 1 2 3 4; do test "$(sed "s|\.par/|/|" par.$i)" = "$(cat lowers)" || exit 1; done'
+ok "concurrent store unpacks leave no lock or temp file$sfx" \
+    test -z "$(find "$SKIFF_ROOT.par/layers/sha256" -maxdepth 1 -name '.*-*')"
+rm -rf "$SKIFF_ROOT.par" par.[1-4]
 
 # --- load: archives into the local store ---
 testcmd "load a docker-archive by its RepoTag$sfx" 0 "ex/img:t" img-unpack load d.tar
