@@ -357,6 +357,10 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$t} \
     die 1 "build: tagging $tag: $(sed 's/^img-pack: //' "$W/err")"
 id=$(sed -n 's/^config=//p' "$W/out")
 echo "$id" >"$CACHE/build-$bkey"
+# Its layers unpacked into the layer store now, as docker's build leaves
+# its snapshots: the first `skiff run` of it starts at once.
+img-unpack "$tag" >/dev/null 2>"$W/err" ||
+    die 1 "build: unpacking $tag: $(sed 's/^img-unpack: //' "$W/err")"
 say "Successfully built ${id#sha256:}"
 say "Successfully tagged $tag"
 [ $quiet = 0 ] || echo "$id"
