@@ -568,9 +568,11 @@ conn_replay(struct conn *c, int err)
 	conn_connect(c);
 }
 
-/* which: 1 the client-to-backend direction, 2 the other, 3 both. */
+/* which: 1 the client-to-backend direction, 2 the other, 3 both; hup
+ * (LB_HUP_*) is about the source of direction which & 1 when side is
+ * K_CLIENT, of which & 2 when K_BACKEND. */
 static void
-conn_pump(struct conn *c, int which, int hup)
+conn_pump(struct conn *c, int which, int side, int hup)
 {
 	ssize_t u = 0, w = 0;
 	int errfd = -1;
@@ -581,9 +583,11 @@ conn_pump(struct conn *c, int which, int hup)
 	 * replica, not an answer. */
 	c->down.holdfin = c->up.saving && !c->up.eof;
 	if (which & 1)
-		u = lb_dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut, !conf.nosplice, &errfd);
+		u = lb_dir_pump(&c->up, c->cfd, c->bfd, side == K_CLIENT ? hup : 0,
+		    c->down.shut, !conf.nosplice, &errfd);
 	if ((which & 2) && u >= 0)
-		w = lb_dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut, !conf.nosplice, &errfd);
+		w = lb_dir_pump(&c->down, c->bfd, c->cfd, side == K_BACKEND ? hup : 0,
+		    c->up.shut, !conf.nosplice, &errfd);
 	if (c->up.saving && c->down.got == 0) {
 		if ((u < 0 || w < 0) && errfd == c->bfd &&
 		    (errno == ECONNRESET || errno == EPIPE)) {
@@ -623,7 +627,9 @@ conn_pump(struct conn *c, int which, int hup)
 static void
 conn_event(struct conn *c, int side, uint32_t ev)
 {
-	int hup = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	/* A FIN without an error: what a short read leaves is the EOF. */
+	int hup = (ev & EPOLLERR) ? LB_HUP_MAYBE : (ev & EPOLLRDHUP) ? LB_HUP_FIN :
+	    (ev & EPOLLHUP) ? LB_HUP_MAYBE : LB_HUP_NONE;
 	struct lb_dir *out = side == K_CLIENT ? &c->down : &c->up;
 	int which = 0;
 
@@ -632,7 +638,7 @@ conn_event(struct conn *c, int side, uint32_t ev)
 	if ((ev & EPOLLOUT) && out->n > 0)
 		which |= side == K_CLIENT ? 2 : 1;
 	if (which)
-		conn_pump(c, which, hup);
+		conn_pump(c, which, side, hup);
 }
 
 /* bev: the backend's event that told us, or 0 when connect() succeeded
@@ -771,7 +777,9 @@ backend_event(struct conn *c, uint32_t ev)
 		conn_event(c, K_BACKEND, ev);
 		return;
 	}
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+	/* Writable without an error or hangup: connected; else ask why. */
+	if ((ev & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = errno;
 	if (err != 0)
 		conn_retry(c, err);
@@ -785,7 +793,7 @@ tcp_accept(int lfd)
 	struct conn *c;
 	struct sockaddr_storage peer;
 	socklen_t plen;
-	int fd, i, one = 1;
+	int fd, i;
 
 	for (i = 0; i < 64 && !lpaused; i++) {
 		plen = sizeof(peer);
@@ -810,7 +818,6 @@ tcp_accept(int lfd)
 			accept_pause();
 			return;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->cfd = fd;
 		c->bfd = -1;
 		lb_dir_init(&c->up);
@@ -1052,6 +1059,9 @@ open_listener(const char *spec, int type)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		die(1, "listen %s:", spec);
+	/* Accepted sockets inherit TCP_NODELAY: one call less a client. */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (type == SOCK_STREAM && listen(fd, 4096) < 0)
 		die(1, "listen %s:", spec);
 	return fd;
