@@ -3,12 +3,14 @@
  * UDP flows over weighted backends, with health checks, retry on another
  * backend, and a backends file reloaded without dropping connections. */
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include "util.h"
 
 #define MAXLISTEN 16
+#define MAXWORKERS 64
 #define MAXTRY 16		/* backends one client is offered before giving up */
 #define TICK_MS 250
 #define UDP_BUCKETS 4096
@@ -91,13 +94,15 @@ static struct {
 	uint64_t interval, ctimeout, itimeout;
 	long long maxconns;
 	const char *stats;
+	int workers;
 } conf = {
-	.algo = ALGO_RR, .health = 1, .readyfd = -1,
+	.algo = ALGO_RR, .health = 1, .readyfd = -1, .workers = 1,
 	.interval = 2000, .ctimeout = 2000, .itimeout = 300000,
 };
 
 static int epfd = -1, sigfd = -1, statsfd = -1;
 static int lfds[MAXLISTEN];
+static int worker;		/* this worker's number, with --workers */
 static struct tag ltags[MAXLISTEN], sigtag = { K_SIG, NULL }, statstag = { K_STATS, NULL };
 static size_t nl;
 static int lpaused;
@@ -128,11 +133,11 @@ static const char usage_line[] =
     " [--connect-timeout DUR] [--health tcp|none] [--health-interval DUR]"
     " [--idle-timeout DUR] [--max-conns N] [--no-splice]"
     " [--proxy-protocol v1|v2] [--ready-fd FD] [--stats unix:PATH] [--udp]"
-    " --listen ADDR:PORT";
+    " [--workers N] --listen ADDR:PORT";
 
 enum {
 	O_ALGO = 0x100, O_BACKENDS, O_CTIMEOUT, O_HEALTH, O_INTERVAL, O_ITIMEOUT,
-	O_MAXCONNS, O_NOSPLICE, O_PROXY, O_READY, O_STATS, O_UDP,
+	O_MAXCONNS, O_NOSPLICE, O_PROXY, O_READY, O_STATS, O_UDP, O_WORKERS,
 };
 
 static const struct optspec options[] = {
@@ -150,6 +155,7 @@ static const struct optspec options[] = {
 	{ "ready-fd", required_argument, O_READY, "FD", "write a newline to FD when listening" },
 	{ "stats", required_argument, O_STATS, "unix:PATH", "serve statistics on a unix socket" },
 	{ "udp", no_argument, O_UDP, NULL, "balance UDP datagrams, one flow a client" },
+	{ "workers", required_argument, O_WORKERS, "N", "N processes, each its own listener (SO_REUSEPORT) and connections (default 1)" },
 	{ NULL, 0, 0, NULL, NULL },
 };
 
@@ -568,9 +574,11 @@ conn_replay(struct conn *c, int err)
 	conn_connect(c);
 }
 
-/* which: 1 the client-to-backend direction, 2 the other, 3 both. */
+/* which: 1 the client-to-backend direction, 2 the other, 3 both; hup
+ * (LB_HUP_*) is about the source of direction which & 1 when side is
+ * K_CLIENT, of which & 2 when K_BACKEND. */
 static void
-conn_pump(struct conn *c, int which, int hup)
+conn_pump(struct conn *c, int which, int side, int hup)
 {
 	ssize_t u = 0, w = 0;
 	int errfd = -1;
@@ -581,9 +589,11 @@ conn_pump(struct conn *c, int which, int hup)
 	 * replica, not an answer. */
 	c->down.holdfin = c->up.saving && !c->up.eof;
 	if (which & 1)
-		u = lb_dir_pump(&c->up, c->cfd, c->bfd, hup, c->down.shut, !conf.nosplice, &errfd);
+		u = lb_dir_pump(&c->up, c->cfd, c->bfd, side == K_CLIENT ? hup : 0,
+		    c->down.shut, !conf.nosplice, &errfd);
 	if ((which & 2) && u >= 0)
-		w = lb_dir_pump(&c->down, c->bfd, c->cfd, hup, c->up.shut, !conf.nosplice, &errfd);
+		w = lb_dir_pump(&c->down, c->bfd, c->cfd, side == K_BACKEND ? hup : 0,
+		    c->up.shut, !conf.nosplice, &errfd);
 	if (c->up.saving && c->down.got == 0) {
 		if ((u < 0 || w < 0) && errfd == c->bfd &&
 		    (errno == ECONNRESET || errno == EPIPE)) {
@@ -623,7 +633,9 @@ conn_pump(struct conn *c, int which, int hup)
 static void
 conn_event(struct conn *c, int side, uint32_t ev)
 {
-	int hup = (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) != 0;
+	/* A FIN without an error: what a short read leaves is the EOF. */
+	int hup = (ev & EPOLLERR) ? LB_HUP_MAYBE : (ev & EPOLLRDHUP) ? LB_HUP_FIN :
+	    (ev & EPOLLHUP) ? LB_HUP_MAYBE : LB_HUP_NONE;
 	struct lb_dir *out = side == K_CLIENT ? &c->down : &c->up;
 	int which = 0;
 
@@ -632,7 +644,7 @@ conn_event(struct conn *c, int side, uint32_t ev)
 	if ((ev & EPOLLOUT) && out->n > 0)
 		which |= side == K_CLIENT ? 2 : 1;
 	if (which)
-		conn_pump(c, which, hup);
+		conn_pump(c, which, side, hup);
 }
 
 /* bev: the backend's event that told us, or 0 when connect() succeeded
@@ -771,7 +783,9 @@ backend_event(struct conn *c, uint32_t ev)
 		conn_event(c, K_BACKEND, ev);
 		return;
 	}
-	if (getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+	/* Writable without an error or hangup: connected; else ask why. */
+	if ((ev & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(c->bfd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
 		err = errno;
 	if (err != 0)
 		conn_retry(c, err);
@@ -785,7 +799,7 @@ tcp_accept(int lfd)
 	struct conn *c;
 	struct sockaddr_storage peer;
 	socklen_t plen;
-	int fd, i, one = 1;
+	int fd, i;
 
 	for (i = 0; i < 64 && !lpaused; i++) {
 		plen = sizeof(peer);
@@ -810,7 +824,6 @@ tcp_accept(int lfd)
 			accept_pause();
 			return;
 		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		c->cfd = fd;
 		c->bfd = -1;
 		lb_dir_init(&c->up);
@@ -1001,6 +1014,8 @@ stats_write(int fd)
 
 	if ((f = open_memstream(&text, &len)) == NULL)
 		return;
+	if (conf.workers > 1)
+		fprintf(f, "worker=%d ", worker);
 	fprintf(f, "active=%llu total=%llu refused=%llu backends=%zu\n",
 	    conf.udp ? nflows : nconns, totalconns, refused, ncur);
 	for (i = 0; i < ncur; i++)
@@ -1035,8 +1050,13 @@ stats_accept(void)
 
 /* ---- setup --------------------------------------------------------------- */
 
+/* how: 0 a listener; LISTEN_SHARED one of several workers' listeners on
+ * the same address (SO_REUSEPORT); LISTEN_PROBE bound only, to learn that
+ * the address is free (SO_REUSEPORT alone would share it with another
+ * program that set it too). */
+enum { LISTEN_SHARED = 1, LISTEN_PROBE };
 static int
-open_listener(const char *spec, int type)
+open_listener(const char *spec, int type, int how)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -1047,11 +1067,19 @@ open_listener(const char *spec, int type)
 	fd = socket(ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die(1, "listen %s: socket:", spec);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (how != LISTEN_PROBE || type == SOCK_STREAM)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (how == LISTEN_SHARED && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+		die(1, "listen %s: SO_REUSEPORT:", spec);
 	if (ss.ss_family == AF_INET6)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		die(1, "listen %s:", spec);
+	if (how == LISTEN_PROBE)
+		return fd;
+	/* Accepted sockets inherit TCP_NODELAY: one call less a client. */
+	if (type == SOCK_STREAM)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (type == SOCK_STREAM && listen(fd, 4096) < 0)
 		die(1, "listen %s:", spec);
 	return fd;
@@ -1074,7 +1102,6 @@ open_stats(void)
 	if (statsfd < 0 || bind(statsfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
 	    listen(statsfd, 16) < 0)
 		die(1, "stats %s:", path);
-	xep_add(statsfd, EPOLLIN, &statstag);
 }
 
 static void
@@ -1152,6 +1179,11 @@ parse_args(int argc, char *argv[])
 			conf.stats = optarg;
 			break;
 		case O_UDP: conf.udp = 1; break;
+		case O_WORKERS:
+			if (parse_num(optarg, 1, MAXWORKERS, &v) < 0)
+				die(EXIT_USAGE, "--workers %s: expected a number from 1 to %d", optarg, MAXWORKERS);
+			conf.workers = (int)v;
+			break;
 		case OPT_HELP:
 			help = optspec_help(usage_line, options);
 			if (help != NULL) {
@@ -1178,6 +1210,11 @@ parse_args(int argc, char *argv[])
 		die(EXIT_USAGE, "--backend and --backends: give one or the other");
 	if (conf.udp && conf.proxy)
 		die(EXIT_USAGE, "--proxy-protocol: not with --udp");
+	if (conf.stats && conf.workers > 1)
+		die(EXIT_USAGE, "--stats: not with --workers above 1 (each worker counts its own; SIGUSR1 prints them all)");
+	/* Each worker takes its share of the limit. */
+	if (conf.maxconns > 0 && conf.workers > 1)
+		conf.maxconns = (conf.maxconns + conf.workers - 1) / conf.workers;
 	/* UDP services rarely answer TCP: no checks unless asked for. */
 	if (conf.health == 1)
 		conf.health = !conf.udp;
@@ -1260,59 +1297,25 @@ signal_event(void)
 	return 0;
 }
 
-int
-main(int argc, char *argv[])
+/* The event loop of one worker; returns when told to stop. */
+static void
+serve(const int *mylfds, sigset_t *ss)
 {
 	struct epoll_event evs[256];
 	struct conn *c;
-	struct rlimit rl;
-	sigset_t ss;
-	char err[256];
-	size_t i;
 	int n, k;
 
-	setprogname(argv[0]);
-	parse_args(argc, argv);
-
-	/* Every connection costs descriptors: take all the kernel allows. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGHUP);
-	sigaddset(&ss, SIGUSR1);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	if ((sigfd = signalfd(-1, &ss, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
+	if ((sigfd = signalfd(-1, ss, SFD_NONBLOCK | SFD_CLOEXEC)) < 0)
 		die(1, "signalfd:");
 	if ((epfd = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die(1, "epoll_create1:");
-	now = mono_ms();
-
-	if (conf.file != NULL) {
-		if (load_file(err, sizeof(err)) < 0)
-			die(1, "%s", err);
-		if (ncur == 0)
-			warn("%s: no backends yet; clients are refused until there are", conf.file);
-	} else {
-		for (i = 0; i < conf.nbackends; i++)
-			for (size_t j = 0; j < i; j++)
-				if (lb_addr_eq((struct sockaddr *)&conf.backends[i].addr,
-				    (struct sockaddr *)&conf.backends[j].addr))
-					die(EXIT_USAGE, "--backend: %s given twice",
-					    lb_fmt_addr((struct sockaddr *)&conf.backends[i].addr, err, 64));
-		set_backends(conf.backends, conf.nbackends);
-	}
 	for (nl = 0; nl < conf.nlisten; nl++) {
-		lfds[nl] = open_listener(conf.listen[nl], conf.udp ? SOCK_DGRAM : SOCK_STREAM);
+		lfds[nl] = mylfds[nl];
 		ltags[nl] = (struct tag){ conf.udp ? K_UDPL : K_LISTEN, &lfds[nl] };
 		xep_add(lfds[nl], EPOLLIN, &ltags[nl]);
 	}
-	if (conf.stats)
-		open_stats();
+	if (statsfd >= 0)
+		xep_add(statsfd, EPOLLIN, &statstag);
 	xep_add(sigfd, EPOLLIN, &sigtag);
 	if (conf.readyfd >= 0) {
 		(void)!write(conf.readyfd, "\n", 1);
@@ -1360,15 +1363,163 @@ main(int argc, char *argv[])
 				break;
 			case K_STATS: stats_accept(); break;
 			case K_SIG:
-				if (signal_event()) {
-					if (conf.stats)
-						unlink(conf.stats + 5);
-					return 0;
-				}
+				if (signal_event())
+					return;
 				break;
 			}
 		}
 		timers();
 		reap();
 	}
+}
+
+/*
+ * With --workers: the first process passes HUP and USR1 on to the workers,
+ * stops them on TERM or INT, and stops them all if one dies. Workers are
+ * told to stop (SIGTERM) if it dies.
+ */
+static noreturn void
+supervise(pid_t *pids, int n, sigset_t *ss)
+{
+	siginfo_t si;
+	pid_t p;
+	int i, st, left = n, rc = 0, stopping = 0;
+
+	if (conf.readyfd >= 0) {
+		(void)!write(conf.readyfd, "\n", 1);
+		close(conf.readyfd);
+	}
+	while (left > 0) {
+		if (sigwaitinfo(ss, &si) < 0)
+			continue;
+		switch (si.si_signo) {
+		case SIGHUP:
+		case SIGUSR1:
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], si.si_signo);
+			break;
+		case SIGCHLD:
+			while ((p = waitpid(-1, &st, WNOHANG)) > 0) {
+				left--;
+				for (i = 0; i < n && pids[i] != p; i++)
+					;
+				if (i < n)
+					pids[i] = -1;	/* reaped: its pid may be reused */
+				if (stopping)
+					continue;
+				if (WIFEXITED(st))
+					warn("worker %d: exit status %d; stopping the others", i, WEXITSTATUS(st));
+				else
+					warn("worker %d: killed by signal %d; stopping the others", i, WTERMSIG(st));
+				rc = 1;
+				stopping = 1;
+				for (i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGTERM);
+			}
+			break;
+		default:	/* TERM, INT */
+			stopping = 1;
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGTERM);
+			break;
+		}
+	}
+	exit(rc);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct rlimit rl;
+	sigset_t ss;
+	char err[256];
+	size_t i;
+	int w, *allfds;
+	pid_t pids[MAXWORKERS], parent;
+
+	setprogname(argv[0]);
+	parse_args(argc, argv);
+
+	/* Every connection costs descriptors: take all the kernel allows. */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGHUP);
+	sigaddset(&ss, SIGUSR1);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	now = mono_ms();
+
+	if (conf.file != NULL) {
+		if (load_file(err, sizeof(err)) < 0)
+			die(1, "%s", err);
+		if (ncur == 0)
+			warn("%s: no backends yet; clients are refused until there are", conf.file);
+	} else {
+		for (i = 0; i < conf.nbackends; i++)
+			for (size_t j = 0; j < i; j++)
+				if (lb_addr_eq((struct sockaddr *)&conf.backends[i].addr,
+				    (struct sockaddr *)&conf.backends[j].addr))
+					die(EXIT_USAGE, "--backend: %s given twice",
+					    lb_fmt_addr((struct sockaddr *)&conf.backends[i].addr, err, 64));
+		set_backends(conf.backends, conf.nbackends);
+	}
+	/* Every worker's listeners, opened here so that a port in use is
+	 * one error before any worker starts. */
+	allfds = calloc((size_t)conf.workers * conf.nlisten, sizeof(*allfds));
+	if (allfds == NULL)
+		die(1, "listen:");
+	for (i = 0; conf.workers > 1 && i < conf.nlisten; i++)
+		close(open_listener(conf.listen[i], conf.udp ? SOCK_DGRAM : SOCK_STREAM,
+		    LISTEN_PROBE));
+	for (w = 0; w < conf.workers; w++)
+		for (i = 0; i < conf.nlisten; i++)
+			allfds[(size_t)w * conf.nlisten + i] = open_listener(conf.listen[i],
+			    conf.udp ? SOCK_DGRAM : SOCK_STREAM, conf.workers > 1 ? LISTEN_SHARED : 0);
+	if (conf.stats)
+		open_stats();
+	if (conf.workers == 1) {
+		serve(allfds, &ss);
+		if (conf.stats)
+			unlink(conf.stats + 5);
+		return 0;
+	}
+
+	sigaddset(&ss, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	parent = getpid();
+	for (w = 0; w < conf.workers; w++) {
+		pids[w] = fork();
+		if (pids[w] < 0) {
+			warn("fork:");
+			while (--w >= 0)
+				kill(pids[w], SIGTERM);
+			exit(1);
+		}
+		if (pids[w] == 0) {
+			worker = w;
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != parent)
+				exit(0);
+			for (i = 0; i < (size_t)conf.workers * conf.nlisten; i++)
+				if (i / conf.nlisten != (size_t)w)
+					close(allfds[i]);
+			if (conf.readyfd >= 0)
+				close(conf.readyfd);
+			conf.readyfd = -1;
+			sigdelset(&ss, SIGCHLD);
+			serve(allfds + (size_t)w * conf.nlisten, &ss);
+			exit(0);
+		}
+	}
+	for (i = 0; i < (size_t)conf.workers * conf.nlisten; i++)
+		close(allfds[i]);
+	supervise(pids, conf.workers, &ss);
 }

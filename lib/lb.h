@@ -97,11 +97,13 @@ struct lb_dir {
 	size_t savelen;
 	int saving;
 };
+enum { LB_HUP_NONE, LB_HUP_MAYBE, LB_HUP_FIN };
 void lb_dir_init(struct lb_dir *d);
-/* Move bytes until one side would block; hup: the source's FIN may be
- * pending (read to EOF); othershut: the other direction is done, so skip
- * the shutdown (the caller closes). Returns bytes moved, or -1 with errno
- * and *errfd the socket that failed. */
+/* Move bytes until one side would block. hup: LB_HUP_MAYBE, the source
+ * has a hangup or an error pending (read to EOF or the error); LB_HUP_FIN,
+ * its FIN has arrived and no error (a short read is the last). othershut:
+ * the other direction is done, so skip the shutdown (the caller closes).
+ * Returns bytes moved, or -1 with errno and *errfd the socket that failed. */
 ssize_t lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
     int splice_ok, int *errfd);
 void lb_dir_save_stop(struct lb_dir *d);

@@ -95,7 +95,9 @@ lb_dir_free(struct lb_dir *d)
  * go through a buffer with recv/send; a direction that fills the buffer is
  * a bulk transfer and moves to a pipe and splice(), which copies nothing.
  * A short recv means the socket is drained (epoll's edge fires again for
- * anything arriving later), unless the peer's FIN is pending (hup).
+ * anything arriving later), unless a hangup or error is pending (hup
+ * LB_HUP_MAYBE: read on to learn which); when it is the peer's FIN and no
+ * error (LB_HUP_FIN), the next recv would return 0, so it is not made.
  * Returns the bytes moved, or -1 when the connection is broken.
  */
 ssize_t
@@ -168,6 +170,8 @@ lb_dir_pump(struct lb_dir *d, int src, int dst, int hup, int othershut,
 			did = 1;
 			if (want && (size_t)r == want)
 				d->bulk = splice_ok;
+			else if (want && hup == LB_HUP_FIN)
+				d->eof = 1;	/* all that precedes the FIN is read */
 			else if (want && !hup)
 				rblocked = 1;
 		} else if (r == 0) {

@@ -138,6 +138,12 @@ testerr "backends file with a bad weight: exit 1" 1 'line 1: 999: weight must be
     lb-proxy --listen 127.0.0.1:$LB --backends "$TMP/bad"
 testerr "port in use: exit 1" 1 "^lb-proxy: listen 127.0.0.1:$B1: Address (already )?in use\$" \
     lb-proxy --listen 127.0.0.1:$B1 --backend 127.0.0.1:$B2
+testerr "bad worker count: exit 2" 2 '^lb-proxy: --workers 0: expected a number from 1 to 64$' \
+    lb-proxy --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --workers 0
+testerr "--stats with workers: exit 2" 2 '^lb-proxy: --stats: not with --workers above 1' \
+    lb-proxy --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --workers 2 --stats unix:$TMP/s
+testerr "port in use, with workers: exit 1" 1 "^lb-proxy: listen 127.0.0.1:$B1: Address (already )?in use\$" \
+    lb-proxy --listen 127.0.0.1:$B1 --backend 127.0.0.1:$B2 --workers 2
 
 # ---- distribution ------------------------------------------------------
 lb --listen 127.0.0.1:$LB --listen "[::1]:$LB" --backend 127.0.0.1:$B1 \
@@ -365,6 +371,37 @@ kill -TERM "$LBPID"; wait "$LBPID"
 rc=$?
 ok "SIGTERM: exit 0" test $rc = 0
 ok "and the stats socket is removed" test ! -e "$TMP/stats.sock"
+
+# ---- several workers -------------------------------------------------------
+printf '127.0.0.1:%s\n127.0.0.1:%s\n127.0.0.1:%s\n' $B1 $B2 $B3 >"$TMP/backends"
+lb --listen 127.0.0.1:$LB --backends "$TMP/backends" --workers 3
+testcmd "3 workers: 3 processes under the first" 0 3 sh -c "ps -eo ppid= | grep -c '^ *$LBPID\$'"
+testcmd "3 workers: 30 requests, all answered by the 3 backends" 0 "b1 b2 b3 " \
+    sh -c "for i in \$(seq 30); do curl -s --noproxy '*' --max-time 5 http://127.0.0.1:$LB/ || echo FAIL; done | sort -u | tr '\\n' ' '"
+testerr "a second lb-proxy with workers cannot share the port" 1 "Address (already )?in use" \
+    lb-proxy --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --workers 2
+printf '127.0.0.1:%s\n' $B3 >"$TMP/backends"
+kill -HUP "$LBPID"; sleep 0.3
+testcmd "SIGHUP reaches every worker: 12 requests, all to the new set" 0 "b3=12 " dist 12
+n=$(stats | grep -c '^worker=[0-2] active=')
+ok "SIGUSR1: each worker's statistics" test "$n" = 3
+kids=$(ps -eo pid=,ppid= | awk -v p=$LBPID '$2 == p { printf "%s ", $1 }')
+kill -TERM "$LBPID"; wait "$LBPID"
+rc=$?
+ok "workers: SIGTERM, exit 0" test $rc = 0
+ok "and no worker is left" sh -c "for k in $kids; do ! kill -0 \$k 2>/dev/null || exit 1; done"
+lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --workers 2 --health none
+kill -KILL "$(ps -eo pid=,ppid= | awk -v p=$LBPID '$2 == p { print $1; exit }')"
+wait "$LBPID"
+rc=$?
+ok "a worker killed: the others are stopped, exit 1" test $rc = 1
+ok "and it is logged" grep -q '^lb-proxy: worker [01]: killed by signal 9; stopping the others$' "$TMP/lb.log"
+lb --listen 127.0.0.1:$LB --backend 127.0.0.1:$B1 --workers 2 --health none
+kids=$(ps -eo pid=,ppid= | awk -v p=$LBPID '$2 == p { printf "%s ", $1 }')
+kill -KILL "$LBPID"; wait "$LBPID" 2>/dev/null; sleep 0.3
+# (gone, or exited and waiting for init to reap them)
+ok "the first process killed: its workers stop" sh -c \
+    "for k in $kids; do ps -o stat= -p \$k | grep -qv '^Z' && exit 1; done; exit 0"
 
 bg perl "$TMP/h.pl" udpecho $B1 u1 >"$TMP/u1"
 bg perl "$TMP/h.pl" udpecho $B2 u2 >"$TMP/u2"
