@@ -238,19 +238,28 @@ cmd_apply() {
 	[ -n "$file" ] || die 2 "usage: skiff apply -f FILE|-"
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/skiff-apply.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT
-	if [ "$file" = - ]; then cat >"$tmp/in"; else cp "$file" "$tmp/in" 2>/dev/null || die 1 "$file: cannot read"; fi
 	name=$file; [ "$file" = - ] && name=stdin
-	yaml-flat "$tmp/in" >"$tmp/flat" 2>"$tmp/err" || die 1 "$(sed "s|^yaml-flat: $tmp/in|$name|" "$tmp/err")"
-	# One file a document, then every document checked before any is applied.
-	awk -F "$TAB" -v d="$tmp" '{ f = d "/doc." $1; sub(/^[^\t]*\t/, ""); print > f }' "$tmp/flat"
-	docs=$(ls "$tmp" | grep -c '^doc\.')
+	[ "$file" = - ] || [ -r "$file" ] || die 1 "$file: cannot read"
+	# yaml-flat reads the file itself (stdin without an operand) and
+	# names it in its errors.
+	set --
+	[ "$file" = - ] || set -- "$file"
+	yaml-flat "$@" >"$tmp/flat" 2>"$tmp/err" || die 1 "$(sed 's|^yaml-flat: ||' "$tmp/err")"
+	# One file a document ("N<TAB>line"), then every document checked
+	# before any is applied.
+	docs=0
+	while IFS= read -r l; do
+		d=${l%%"$TAB"*}
+		printf '%s\n' "${l#*"$TAB"}" >>"$tmp/doc.$d"
+		[ "$d" -lt "$docs" ] || docs=$((d + 1))
+	done <"$tmp/flat"
 	[ "$docs" -gt 0 ] || die 1 "$name: no documents"
 	i=0
 	while [ $i -lt "$docs" ]; do
 		[ -f "$tmp/doc.$i" ] && check_doc "$tmp/doc.$i" "$name: document $((i + 1))"
 		i=$((i + 1))
 	done
-	mkdir -p "$KUBE" "$KRUN"
+	[ -d "$KUBE" ] && [ -d "$KRUN" ] || mkdir -p "$KUBE" "$KRUN"
 	i=0
 	while [ $i -lt "$docs" ]; do
 		[ -f "$tmp/doc.$i" ] && store "$tmp/doc.$i"
