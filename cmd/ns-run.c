@@ -273,6 +273,90 @@ parse_args(int argc, char *argv[])
 
 /* ---- the container ----------------------------------------------- */
 
+/*
+ * --net new: the process outside makes the network namespace, on another
+ * CPU, while PID 1 and the program's process make the others and build
+ * the root filesystem; it takes about as long as they do. It then sends
+ * the namespace over this socket, once for PID 1 and once for the
+ * program's process, which joins it before mounting /sys (sysfs shows
+ * the mounter's). Sent, not opened from inside: the sender is not
+ * dumpable, and in a user namespace /proc/PID/ns and pidfds of a process
+ * that is not dumpable are refused.
+ */
+static int netsock[2] = { -1, -1 };
+
+union fdmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* In the process outside, after the fork. */
+static void
+make_net(void)
+{
+	union fdmsg u;
+	char b = 0;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	int fd, i;
+
+	close(netsock[0]);
+	if (unshare(CLONE_NEWNET) < 0)
+		die(EXIT_SETUP, "unshare network namespace:");
+	if (net_lo_up() < 0)
+		die(EXIT_SETUP, "bring lo up:");
+	if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		die(EXIT_SETUP, "open the network namespace:");
+	memset(&u, 0, sizeof(u));
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	/* One for PID 1 and one for the program's process, or one for the
+	 * program as PID 1. EPIPE: the container is gone, its status says why. */
+	for (i = conf.noinit ? 1 : 0; i < 2; i++)
+		if (sendmsg(netsock[1], &m, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			die(EXIT_SETUP, "hand the network namespace over:");
+	close(fd);
+	close(netsock[1]);
+}
+
+/* Join the network namespace the process outside sends; also
+ * rootfs_opts.before_sys. */
+static int
+join_net(int rootfd, char *err, size_t errlen)
+{
+	union fdmsg u;
+	char b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *h;
+	int fd = -1;
+
+	(void)rootfd;
+	if (netsock[0] < 0)
+		return 0;
+	if (recvmsg(netsock[0], &m, MSG_CMSG_CLOEXEC) == 1 && (h = CMSG_FIRSTHDR(&m)) &&
+	    h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+	    h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	close(netsock[0]);
+	netsock[0] = -1;
+	if (fd < 0) {
+		snprintf(err, errlen, "join the new network namespace: not received");
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		snprintf(err, errlen, "join the new network namespace: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 /* The namespaces other than PID's, which the process outside made. */
 static void
 enter_namespaces(void)
@@ -284,12 +368,8 @@ enter_namespaces(void)
 		    conf.netpath ? conf.netpath : "of PID 1");
 	if (netfd >= 0)
 		close(netfd);
-	if (conf.net == NET_NEW)
-		flags |= CLONE_NEWNET;
 	if (unshare(flags) < 0)
 		die(EXIT_SETUP, "unshare namespaces:");
-	if (conf.net == NET_NEW && net_lo_up() < 0)
-		die(EXIT_SETUP, "bring lo up:");
 	if (conf.hostname && sethostname(conf.hostname, strlen(conf.hostname)) < 0)
 		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
 }
@@ -302,6 +382,7 @@ enter_rootfs(void)
 		.path = conf.rootfs, .readonly = conf.readonly,
 		.privileged = conf.privileged, .in_userns = in_userns,
 		.ptyname = ptyslave >= 0 ? ptyname : NULL,
+		.before_sys = join_net,
 	};
 	char err[512];
 
@@ -678,6 +759,12 @@ container_init(const sigset_t *set)
 	}
 	if (ptyslave >= 0)
 		close(ptyslave);
+	{
+		char err[256];
+
+		if (join_net(-1, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+	}
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
@@ -990,6 +1077,9 @@ main(int argc, char *argv[])
 		die(EXIT_SETUP, "allocate a pty:");
 	if (unshare(CLONE_NEWPID) < 0)
 		die(EXIT_SETUP, "unshare pid namespace:");
+	if (conf.net == NET_NEW &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, netsock) < 0)
+		die(EXIT_SETUP, "socketpair:");
 	catch_signals(&set);
 	child = fork();
 	if (child < 0)
@@ -997,10 +1087,14 @@ main(int argc, char *argv[])
 	if (child == 0) {
 		if (master >= 0)
 			close(master);
+		if (netsock[1] >= 0)
+			close(netsock[1]);
 		/* If the process outside dies, so does the container. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		container_init(&set);
 	}
+	if (netsock[1] >= 0)
+		make_net();
 	if (netfd >= 0)
 		close(netfd);
 	if (ptyslave >= 0) {

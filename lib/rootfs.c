@@ -423,18 +423,29 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 	return r;
 }
 
+enum { MASK_ALL, MASK_NOT_SYS, MASK_SYS };
+
+/* The masked and read-only paths; all of them, or those under /sys (or
+ * not), so that the others can be done before /sys is mounted. */
 static int
-setup_masks(struct ctx *c)
+setup_masks(struct ctx *c, int which)
 {
 	const char *const *m = c->o->masked ? c->o->masked : docker_masked;
 	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
+	int sys;
 
-	for (; *m; m++)
-		if (each_match(c, *m, mask_path) < 0)
+	for (; *m; m++) {
+		sys = strncmp(*m, "/sys/", 5) == 0;
+		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+		    each_match(c, *m, mask_path) < 0)
 			return -1;
-	for (; *ro; ro++)
-		if (each_match(c, *ro, readonly_path) < 0)
+	}
+	for (; *ro; ro++) {
+		sys = strncmp(*ro, "/sys/", 5) == 0;
+		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+		    each_match(c, *ro, readonly_path) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -698,10 +709,12 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 		return fail(&c, "open %s:", o->path);
 
 	if (o->oci) {
-		if (setup_oci(&c) < 0 || setup_masks(&c) < 0)
+		if (setup_oci(&c) < 0 || setup_masks(&c, MASK_ALL) < 0)
 			goto fail;
-	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 || setup_sys(&c) < 0 ||
-	    (!o->privileged && setup_masks(&c) < 0))
+	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 ||
+	    (!o->privileged && setup_masks(&c, MASK_NOT_SYS) < 0) ||
+	    (o->before_sys && o->before_sys(c.root, err, errlen) < 0) ||
+	    setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0))
 		goto fail;
 
 	if (fchdir(c.root) < 0) {

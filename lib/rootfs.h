@@ -21,6 +21,11 @@ struct rootfs_opts {
 	const struct oci_mount *mounts;
 	size_t nmounts;
 	int oci;
+	/* Called (when set) just before /sys is mounted, with an O_PATH fd
+	 * of the root: the place to join a network namespace made in the
+	 * meantime, as sysfs shows the mounter's. Returns 0, or -1 with
+	 * err filled. Not called for an OCI bundle's mounts. */
+	int (*before_sys)(int rootfd, char *err, size_t errlen);
 };
 
 /*
