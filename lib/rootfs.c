@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ struct ctx {
 	int root;		/* O_PATH fd of the root's own mount */
 	char *err;
 	size_t errlen;
+	int null;		/* the checked /dev/null, once a file is masked */
 };
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
@@ -104,10 +106,9 @@ make_node(struct ctx *c, int devfd, const char *name, unsigned maj, unsigned min
 	struct stat st;
 	int fd, hostfd, r;
 
-	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
-		fchmodat(devfd, name, 0666, 0);
+	/* 0666 exactly: dev_nodes has cleared the umask */
+	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0)
 		return 0;
-	}
 	if (errno != EPERM)
 		return fail(c, "mknod /dev/%s:", name);
 	snprintf(src, sizeof(src), "/dev/%s", name);
@@ -175,11 +176,15 @@ dev_nodes(struct ctx *c, int devfd)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
+	mode_t mask = umask(0);
 	size_t i;
 
 	for (i = 0; i < LEN(nodes); i++)
-		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0)
+		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0) {
+			umask(mask);
 			return -1;
+		}
+	umask(mask);
 	for (i = 0; i < LEN(links); i++)
 		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
 			return fail(c, "symlink /dev/%s:", links[i][1]);
@@ -348,21 +353,71 @@ mask_path(struct ctx *c, const char *path)
 		    MS_NOEXEC, "size=0,mode=555");
 	} else {
 		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
-		nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
-		if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
-		    nst.st_rdev != makedev(1, 3)) {
-			close(fd);
-			errno = ENODEV;
-			return fail(c, "mask %s: /dev/null is not the null device", path);
+		if (c->null < 0) {
+			nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
+			if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
+			    nst.st_rdev != makedev(1, 3)) {
+				if (nullfd >= 0)
+					close(nullfd);
+				close(fd);
+				errno = ENODEV;
+				return fail(c, "mask %s: /dev/null is not the null device", path);
+			}
+			c->null = nullfd;
 		}
-		fdpath(nullfd, src, sizeof(src));
+		fdpath(c->null, src, sizeof(src));
 		r = mount(src, dst, NULL, MS_BIND, NULL);
-		close(nullfd);
 	}
 	close(fd);
 	if (r < 0)
 		return fail(c, "mask %s:", path);
 	return 0;
+}
+
+/* The mount API of Linux 5.12 (not in musl's headers). */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x1
+#endif
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* A read-only copy of the tree at fd, put in its place: three calls on
+ * descriptors, where a bind and a remount each look a path up through
+ * /proc. Returns 1 when the kernel lacks the calls. */
+static int
+readonly_clone(int fd)
+{
+	struct mount_attr_v0 ma = { .attr_set = MOUNT_ATTR_RDONLY };
+	int tree, r, saved;
+
+	tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC |
+	    AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return errno == ENOSYS ? 1 : -1;
+	r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+	    &ma, sizeof(ma));
+	if (r < 0 && errno == ENOSYS) {
+		close(tree);
+		return 1;
+	}
+	if (r == 0)
+		r = (int)syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	close(tree);
+	errno = saved;
+	return r;
 }
 
 static int
@@ -375,6 +430,10 @@ readonly_path(struct ctx *c, const char *path)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return fail(c, "read-only %s:", path);
+	}
+	if ((r = readonly_clone(fd)) <= 0) {
+		close(fd);
+		return r < 0 ? fail(c, "read-only %s:", path) : 0;
 	}
 	fdpath(fd, p, sizeof(p));
 	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
@@ -689,7 +748,7 @@ setup_oci(struct ctx *c)
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen };
+	struct ctx c = { o, -1, err, errlen, -1 };
 	char p[32];
 	int fd, r;
 
@@ -733,6 +792,8 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 		goto fail;
 	}
 	close(c.root);
+	if (c.null >= 0)
+		close(c.null);
 	if (o->readonly) {
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
@@ -743,5 +804,7 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	return 0;
 fail:
 	close(c.root);
+	if (c.null >= 0)
+		close(c.null);
 	return -1;
 }
