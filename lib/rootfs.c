@@ -47,6 +47,7 @@ struct ctx {
 	char *err;
 	size_t errlen;
 	int null;		/* the checked /dev/null, once a file is masked */
+	int empty;		/* the empty tmpfs, once a directory is masked */
 };
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
@@ -348,9 +349,16 @@ mask_path(struct ctx *c, const char *path)
 		return fail(c, "mask %s:", path);
 	}
 	fdpath(fd, dst, sizeof(dst));
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && c->empty >= 0) {
+		/* The same empty tmpfs again: one superblock less to make
+		 * now and to tear down at the end. A bind keeps its flags. */
+		fdpath(c->empty, src, sizeof(src));
+		r = mount(src, dst, NULL, MS_BIND, NULL);
+	} else if (S_ISDIR(st.st_mode)) {
 		r = mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
 		    MS_NOEXEC, "size=0,mode=555");
+		if (r == 0)
+			c->empty = open_beneath(c->root, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 	} else {
 		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
 		if (c->null < 0) {
@@ -748,7 +756,7 @@ setup_oci(struct ctx *c)
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1 };
 	char p[32];
 	int fd, r;
 
@@ -794,6 +802,8 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	close(c.root);
 	if (c.null >= 0)
 		close(c.null);
+	if (c.empty >= 0)
+		close(c.empty);
 	if (o->readonly) {
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
@@ -806,5 +816,7 @@ fail:
 	close(c.root);
 	if (c.null >= 0)
 		close(c.null);
+	if (c.empty >= 0)
+		close(c.empty);
 	return -1;
 }
