@@ -357,6 +357,57 @@ join_net(int rootfd, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Detaching the old root waits for an RCU grace period (about 0.1 ms). With
+ * an init, PID 1 does it (pivot_root moved its working directory to the
+ * new root too) while the program's process drops its capabilities and
+ * loads its seccomp filter; the program's process waits for the word
+ * before exec. A socket between the two: one byte each way.
+ */
+static int detachsock[2] = { -1, -1 };
+
+/* rootfs_opts.detach, in the program's process. */
+static int
+ask_detach(char *err, size_t errlen)
+{
+	if (write(detachsock[1], "", 1) != 1) {
+		snprintf(err, errlen, "detach the old root: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* In the program's process, before exec. */
+static void
+wait_detached(void)
+{
+	char b;
+
+	if (detachsock[1] < 0)
+		return;
+	if (read(detachsock[1], &b, 1) != 1)
+		die(EXIT_SETUP, "detach the old root: PID 1 did not");
+	close(detachsock[1]);
+	detachsock[1] = -1;
+}
+
+/* In PID 1: once the program's process has pivoted, detach the old root
+ * it left stacked on the new one. */
+static void
+detach_old_root(void)
+{
+	char b;
+
+	close(detachsock[1]);
+	if (read(detachsock[0], &b, 1) == 1) {
+		if (umount2(".", MNT_DETACH) < 0)
+			die(EXIT_SETUP, "detach the old root:");
+		if (write(detachsock[0], "", 1) != 1)
+			die(EXIT_SETUP, "detach the old root:");
+	}
+	close(detachsock[0]);
+}
+
 /* The namespaces other than PID's, which the process outside made. */
 static void
 enter_namespaces(void)
@@ -383,6 +434,7 @@ enter_rootfs(void)
 		.privileged = conf.privileged, .in_userns = in_userns,
 		.ptyname = ptyslave >= 0 ? ptyname : NULL,
 		.before_sys = join_net,
+		.detach = detachsock[1] >= 0 ? ask_detach : NULL,
 	};
 	char err[512];
 
@@ -556,6 +608,7 @@ exec_program(void)
 	} else if (seccomp_load_rules(filter) < 0)
 		die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
 
+	wait_detached();
 	environ = env;
 	execvp(conf.argv[0], conf.argv);
 	die(exec_status(errno), "exec %s:", conf.argv[0]);
@@ -750,10 +803,13 @@ container_init(const sigset_t *set)
 	}
 	if (chdir("/") < 0)
 		die(EXIT_SETUP, "chdir /:");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, detachsock) < 0)
+		die(EXIT_SETUP, "socketpair:");
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
 	if (child == 0) {
+		close(detachsock[0]);
 		enter_rootfs();
 		exec_program();
 	}
@@ -765,6 +821,7 @@ container_init(const sigset_t *set)
 		if (join_net(-1, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 	}
+	detach_old_root();
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)

@@ -794,9 +794,19 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 		fail(&c, "pivot_root into %s:", o->path);
 		goto fail;
 	}
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
 		fail(&c, "detach the old root:");
+		goto fail;
+	}
+	if (o->detach) {
+		if (o->detach(err, errlen) < 0)
+			goto fail;
+	} else if (umount2(".", MNT_DETACH) < 0) {
+		fail(&c, "detach the old root:");
+		goto fail;
+	}
+	if (chdir("/") < 0) {
+		fail(&c, "chdir /:");
 		goto fail;
 	}
 	close(c.root);

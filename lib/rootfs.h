@@ -26,6 +26,11 @@ struct rootfs_opts {
 	 * meantime, as sysfs shows the mounter's. Returns 0, or -1 with
 	 * err filled. Not called for an OCI bundle's mounts. */
 	int (*before_sys)(int rootfd, char *err, size_t errlen);
+	/* Called (when set) after pivot_root, instead of detaching the old
+	 * root here: another process of the mount namespace, whose working
+	 * directory is the new root, does it with umount2(".", MNT_DETACH)
+	 * while this one goes on; the caller must wait for it before exec. */
+	int (*detach)(char *err, size_t errlen);
 };
 
 /*
