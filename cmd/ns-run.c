@@ -358,54 +358,49 @@ join_net(int rootfd, char *err, size_t errlen)
 }
 
 /*
- * Detaching the old root waits for an RCU grace period (about 0.1 ms). With
- * an init, PID 1 does it (pivot_root moved its working directory to the
- * new root too) while the program's process drops its capabilities and
- * loads its seccomp filter; the program's process waits for the word
- * before exec. A socket between the two: one byte each way.
+ * With an init and --net new, the program's process stops after
+ * pivot_root; PID 1 (pivot_root moved its root and working directory too)
+ * then mounts /sys and its masks, makes the root read-only if asked, and
+ * detaches the old root, which waits for an RCU grace period, while the
+ * program's process joins the network namespace, drops its capabilities
+ * and loads its seccomp filter. The program's process waits for PID 1's
+ * word before exec. A socket between the two: one byte each way.
  */
-static int detachsock[2] = { -1, -1 };
-
-/* rootfs_opts.detach, in the program's process. */
-static int
-ask_detach(char *err, size_t errlen)
-{
-	if (write(detachsock[1], "", 1) != 1) {
-		snprintf(err, errlen, "detach the old root: %s", strerror(errno));
-		return -1;
-	}
-	return 0;
-}
+static int finishsock[2] = { -1, -1 };
+static int host_cgroup2;
 
 /* In the program's process, before exec. */
 static void
-wait_detached(void)
+wait_finished(void)
 {
 	char b;
 
-	if (detachsock[1] < 0)
+	if (finishsock[1] < 0)
 		return;
-	if (read(detachsock[1], &b, 1) != 1)
-		die(EXIT_SETUP, "detach the old root: PID 1 did not");
-	close(detachsock[1]);
-	detachsock[1] = -1;
+	if (read(finishsock[1], &b, 1) != 1)
+		die(EXIT_SETUP, "PID 1 did not finish the root filesystem");
+	close(finishsock[1]);
+	finishsock[1] = -1;
 }
 
-/* In PID 1: once the program's process has pivoted, detach the old root
- * it left stacked on the new one. */
-static void
-detach_old_root(void)
-{
-	char b;
+static void rootfs_options(struct rootfs_opts *ro);
 
-	close(detachsock[1]);
-	if (read(detachsock[0], &b, 1) == 1) {
-		if (umount2(".", MNT_DETACH) < 0)
-			die(EXIT_SETUP, "detach the old root:");
-		if (write(detachsock[0], "", 1) != 1)
-			die(EXIT_SETUP, "detach the old root:");
+/* In PID 1, once the program's process has pivoted. */
+static void
+finish_rootfs(void)
+{
+	struct rootfs_opts ro;
+	char b, err[512];
+
+	close(finishsock[1]);
+	if (read(finishsock[0], &b, 1) == 1) {
+		rootfs_options(&ro);
+		if (rootfs_finish(&ro, host_cgroup2, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		if (write(finishsock[0], "", 1) != 1)
+			die(EXIT_SETUP, "finish the root filesystem:");
 	}
-	close(detachsock[0]);
+	close(finishsock[0]);
 }
 
 /* The namespaces other than PID's, which the process outside made. */
@@ -425,21 +420,36 @@ enter_namespaces(void)
 		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
 }
 
+static void
+rootfs_options(struct rootfs_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->path = conf.rootfs;
+	ro->readonly = conf.readonly;
+	ro->privileged = conf.privileged;
+	ro->in_userns = in_userns;
+	ro->ptyname = ptyslave >= 0 ? ptyname : NULL;
+	ro->finish_elsewhere = finishsock[1] >= 0;
+	/* Otherwise the network namespace is joined after pivot_root. */
+	ro->before_sys = ro->finish_elsewhere ? NULL : join_net;
+}
+
 /* The root filesystem (lib/rootfs.c). */
 static void
 enter_rootfs(void)
 {
-	struct rootfs_opts ro = {
-		.path = conf.rootfs, .readonly = conf.readonly,
-		.privileged = conf.privileged, .in_userns = in_userns,
-		.ptyname = ptyslave >= 0 ? ptyname : NULL,
-		.before_sys = join_net,
-		.detach = detachsock[1] >= 0 ? ask_detach : NULL,
-	};
+	struct rootfs_opts ro;
 	char err[512];
 
+	rootfs_options(&ro);
 	if (rootfs_enter(&ro, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
+	if (ro.finish_elsewhere) {
+		if (write(finishsock[1], "", 1) != 1)
+			die(EXIT_SETUP, "hand the root filesystem to PID 1:");
+		if (join_net(-1, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+	}
 }
 
 /* ---- the program's process ---------------------------------------- */
@@ -608,7 +618,7 @@ exec_program(void)
 	} else if (seccomp_load_rules(filter) < 0)
 		die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
 
-	wait_detached();
+	wait_finished();
 	environ = env;
 	execvp(conf.argv[0], conf.argv);
 	die(exec_status(errno), "exec %s:", conf.argv[0]);
@@ -803,13 +813,17 @@ container_init(const sigset_t *set)
 	}
 	if (chdir("/") < 0)
 		die(EXIT_SETUP, "chdir /:");
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, detachsock) < 0)
-		die(EXIT_SETUP, "socketpair:");
+	if (netsock[0] >= 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
+			die(EXIT_SETUP, "socketpair:");
+		host_cgroup2 = rootfs_host_cgroup2();
+	}
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
 	if (child == 0) {
-		close(detachsock[0]);
+		if (finishsock[0] >= 0)
+			close(finishsock[0]);
 		enter_rootfs();
 		exec_program();
 	}
@@ -821,7 +835,8 @@ container_init(const sigset_t *set)
 		if (join_net(-1, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 	}
-	detach_old_root();
+	if (finishsock[0] >= 0)
+		finish_rootfs();
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)

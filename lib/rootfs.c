@@ -48,6 +48,8 @@ struct ctx {
 	size_t errlen;
 	int null;		/* the checked /dev/null, once a file is masked */
 	int empty;		/* the empty tmpfs, once a directory is masked */
+	int cgroup2;		/* the host has a pure cgroup v2 tree */
+	int pivoted;		/* the host's /sys is out of reach */
 };
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
@@ -294,7 +296,6 @@ static int
 setup_sys(struct ctx *c)
 {
 	unsigned long ro = c->o->privileged ? 0 : MS_RDONLY;
-	struct statfs sf;
 	char dst[32];
 	int fd, r;
 
@@ -302,7 +303,7 @@ setup_sys(struct ctx *c)
 		return -1;
 	fdpath(fd, dst, sizeof(dst));
 	r = mount("sysfs", dst, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
-	if (r < 0 && errno == EPERM) {
+	if (r < 0 && errno == EPERM && !c->pivoted) {
 		/* A user namespace that does not own the network namespace
 		 * may not mount sysfs: bind the host's, read-only. */
 		r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
@@ -314,7 +315,7 @@ setup_sys(struct ctx *c)
 	close(fd);
 	if (r < 0)
 		return fail(c, "mount sysfs on /sys:");
-	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+	if (c->cgroup2) {
 		/* Pure cgroup v2: with the cgroup namespace, the container
 		 * sees its own subtree as the root, read-only. */
 		fd = open_beneath(c->root, "sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
@@ -754,9 +755,52 @@ setup_oci(struct ctx *c)
  * it, pivot_root, the old root detached.
  */
 int
+rootfs_host_cgroup2(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void
+ctx_close(struct ctx *c)
+{
+	if (c->root >= 0)
+		close(c->root);
+	if (c->null >= 0)
+		close(c->null);
+	if (c->empty >= 0)
+		close(c->empty);
+}
+
+/* After pivot_root, with the old root stacked where the working directory
+ * is: detach it ("." names it), and --read-only. */
+static int
+detach_old(struct ctx *c)
+{
+	int fd;
+
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return fail(c, "detach the old root:");
+	if (c->o->readonly) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+		    mop_locked_flags(fd), NULL) < 0)
+			return fail(c, "remount / read-only:");
+		close(fd);
+	}
+	return 0;
+}
+
+/*
+ * The order bubblewrap uses: the host's mounts made slave so nothing
+ * propagates back, the root bound on itself, /proc /dev /sys built inside
+ * it, pivot_root, the old root detached.
+ */
+int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, rootfs_host_cgroup2(), 0 };
 	char p[32];
 	int fd, r;
 
@@ -781,52 +825,46 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 ||
 	    (!o->privileged && setup_masks(&c, MASK_NOT_SYS) < 0) ||
 	    (o->before_sys && o->before_sys(c.root, err, errlen) < 0) ||
-	    setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0))
+	    (!o->finish_elsewhere && (setup_sys(&c) < 0 ||
+	    (!o->privileged && setup_masks(&c, MASK_SYS) < 0))))
 		goto fail;
 
 	if (fchdir(c.root) < 0) {
 		fail(&c, "chdir %s:", o->path);
 		goto fail;
 	}
-	/* pivot_root(".", ".") stacks the old root on the new one; detaching
-	 * "." then removes it without a directory to put it in. */
+	/* pivot_root(".", ".") stacks the old root on the new one. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0) {
 		fail(&c, "pivot_root into %s:", o->path);
 		goto fail;
 	}
+	/* Unmounting the old root must not reach the host. */
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
 		fail(&c, "detach the old root:");
 		goto fail;
 	}
-	if (o->detach) {
-		if (o->detach(err, errlen) < 0)
-			goto fail;
-	} else if (umount2(".", MNT_DETACH) < 0) {
-		fail(&c, "detach the old root:");
-		goto fail;
-	}
-	if (chdir("/") < 0) {
-		fail(&c, "chdir /:");
-		goto fail;
-	}
-	close(c.root);
-	if (c.null >= 0)
-		close(c.null);
-	if (c.empty >= 0)
-		close(c.empty);
-	if (o->readonly) {
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-		    mop_locked_flags(fd), NULL) < 0)
-			return fail(&c, "remount / read-only:");
-		close(fd);
-	}
-	return 0;
+	r = o->finish_elsewhere ? 0 : detach_old(&c);
+	ctx_close(&c);
+	return r;
 fail:
-	close(c.root);
-	if (c.null >= 0)
-		close(c.null);
-	if (c.empty >= 0)
-		close(c.empty);
+	ctx_close(&c);
 	return -1;
+}
+
+/* The last steps for a rootfs_enter with finish_elsewhere, in another
+ * process of the mount namespace whose root and working directory
+ * pivot_root moved to the new root, once that has happened. cgroup2:
+ * rootfs_host_cgroup2(), asked before. */
+int
+rootfs_finish(const struct rootfs_opts *o, int cgroup2, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen, -1, -1, cgroup2, 1 };
+	int r = -1;
+
+	if ((c.root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open the new root:");
+	if (setup_sys(&c) == 0 && (o->privileged || setup_masks(&c, MASK_SYS) == 0))
+		r = detach_old(&c);
+	ctx_close(&c);
+	return r;
 }

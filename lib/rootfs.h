@@ -26,11 +26,11 @@ struct rootfs_opts {
 	 * meantime, as sysfs shows the mounter's. Returns 0, or -1 with
 	 * err filled. Not called for an OCI bundle's mounts. */
 	int (*before_sys)(int rootfd, char *err, size_t errlen);
-	/* Called (when set) after pivot_root, instead of detaching the old
-	 * root here: another process of the mount namespace, whose working
-	 * directory is the new root, does it with umount2(".", MNT_DETACH)
-	 * while this one goes on; the caller must wait for it before exec. */
-	int (*detach)(char *err, size_t errlen);
+	/* Stop after pivot_root: /sys, its masks, --read-only and detaching
+	 * the old root are left to rootfs_finish, in another process of the
+	 * mount namespace, while this one goes on; the caller must wait for
+	 * it before exec. */
+	int finish_elsewhere;
 };
 
 /*
@@ -42,6 +42,18 @@ struct rootfs_opts {
  * die with it.
  */
 int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
+
+/*
+ * The steps rootfs_enter left with finish_elsewhere, in a process whose
+ * root and working directory were the old root (pivot_root moved them to
+ * the new one), once rootfs_enter has returned. cgroup2: what
+ * rootfs_host_cgroup2() said before. Errors as rootfs_enter's. sysfs is
+ * not bound from the host here where it cannot be mounted.
+ */
+int rootfs_finish(const struct rootfs_opts *o, int cgroup2, char *err, size_t errlen);
+
+/* Whether the host has a pure cgroup v2 tree at /sys/fs/cgroup. */
+int rootfs_host_cgroup2(void);
 
 /* Bring lo up in the current network namespace. */
 int net_lo_up(void);
