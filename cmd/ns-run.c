@@ -385,6 +385,19 @@ wait_finished(void)
 
 static void rootfs_options(struct rootfs_opts *ro);
 
+/* rootfs_opts.wait_dev, in the program's process: PID 1's first word. */
+static int
+wait_dev(char *err, size_t errlen)
+{
+	char b;
+
+	if (read(finishsock[1], &b, 1) != 1) {
+		snprintf(err, errlen, "PID 1 did not make /dev");
+		return -1;
+	}
+	return 0;
+}
+
 /* In PID 1, once the program's process has pivoted. */
 static void
 finish_rootfs(void)
@@ -432,6 +445,9 @@ rootfs_options(struct rootfs_opts *ro)
 	ro->finish_elsewhere = finishsock[1] >= 0;
 	/* Otherwise the network namespace is joined after pivot_root. */
 	ro->before_sys = ro->finish_elsewhere ? NULL : join_net;
+	/* PID 1 makes /dev meanwhile, too. */
+	ro->prepared = ro->dev_elsewhere = ro->finish_elsewhere;
+	ro->wait_dev = wait_dev;
 }
 
 /* The root filesystem (lib/rootfs.c). */
@@ -804,6 +820,8 @@ unmappable(struct span *out, int max)
 static noreturn void
 container_init(const sigset_t *set)
 {
+	struct rootfs_opts ro;
+	char err[512];
 	pid_t child;
 
 	enter_namespaces();
@@ -817,6 +835,9 @@ container_init(const sigset_t *set)
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
 			die(EXIT_SETUP, "socketpair:");
 		host_cgroup2 = rootfs_host_cgroup2();
+		rootfs_options(&ro);
+		if (rootfs_prepare(&ro, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
 	}
 	child = fork();
 	if (child < 0)
@@ -827,14 +848,16 @@ container_init(const sigset_t *set)
 		enter_rootfs();
 		exec_program();
 	}
+	if (finishsock[0] >= 0) {
+		if (rootfs_dev(&ro, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		if (write(finishsock[0], "", 1) != 1)
+			die(EXIT_SETUP, "hand /dev to the program's process:");
+	}
 	if (ptyslave >= 0)
 		close(ptyslave);
-	{
-		char err[256];
-
-		if (join_net(-1, err, sizeof(err)) < 0)
-			die(EXIT_SETUP, "%s", err);
-	}
+	if (join_net(-1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
 	if (finishsock[0] >= 0)
 		finish_rootfs();
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);

@@ -50,7 +50,20 @@ struct ctx {
 	int empty;		/* the empty tmpfs, once a directory is masked */
 	int cgroup2;		/* the host has a pure cgroup v2 tree */
 	int pivoted;		/* the host's /sys is out of reach */
+	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
 };
+
+static int fail(struct ctx *c, const char *fmt, ...);
+
+/* With dev_elsewhere, wait for the process making /dev. */
+static int
+dev_ready(struct ctx *c)
+{
+	if (!c->dev_ready && c->o->wait_dev && c->o->wait_dev(c->err, c->errlen) < 0)
+		return -1;
+	c->dev_ready = 1;
+	return 0;
+}
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
 static int
@@ -362,6 +375,10 @@ mask_path(struct ctx *c, const char *path)
 			c->empty = open_beneath(c->root, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 	} else {
 		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
+		if (c->null < 0 && dev_ready(c) < 0) {
+			close(fd);
+			return -1;
+		}
 		if (c->null < 0) {
 			nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
 			if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
@@ -502,16 +519,18 @@ setup_masks(struct ctx *c, int which)
 	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
 	int sys;
 
-	for (; *m; m++) {
-		sys = strncmp(*m, "/sys/", 5) == 0;
-		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
-		    each_match(c, *m, mask_path) < 0)
-			return -1;
-	}
+	/* Read-only paths first: masking a file waits for /dev/null when
+	 * another process is making /dev (dev_elsewhere). */
 	for (; *ro; ro++) {
 		sys = strncmp(*ro, "/sys/", 5) == 0;
 		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
 		    each_match(c, *ro, readonly_path) < 0)
+			return -1;
+	}
+	for (; *m; m++) {
+		sys = strncmp(*m, "/sys/", 5) == 0;
+		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+		    each_match(c, *m, mask_path) < 0)
 			return -1;
 	}
 	return 0;
@@ -792,6 +811,43 @@ detach_old(struct ctx *c)
 	return 0;
 }
 
+/* The host's mounts made slave, so that nothing propagates back; the
+ * root bound on itself, as pivot_root needs a mount point. */
+int
+rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0 };
+	char p[32];
+	int fd, r;
+
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(&c, "make / a slave mount:");
+	/* Then rootfs_enter holds the new mount: an fd opened before would
+	 * name the directory beneath it, or a mount of another namespace. */
+	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	fdpath(fd, p, sizeof(p));
+	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
+		return fail(&c, "bind %s on itself:", o->path);
+	return 0;
+}
+
+/* /dev, for a rootfs_enter with dev_elsewhere, after rootfs_prepare. */
+int
+rootfs_dev(const struct rootfs_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 1 };
+	int r;
+
+	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	r = setup_dev(&c);
+	ctx_close(&c);
+	return r;
+}
+
 /*
  * The order bubblewrap uses: the host's mounts made slave so nothing
  * propagates back, the root bound on itself, /proc /dev /sys built inside
@@ -800,35 +856,27 @@ detach_old(struct ctx *c)
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, rootfs_host_cgroup2(), 0 };
-	char p[32];
-	int fd, r;
+	struct ctx c = { o, -1, err, errlen, -1, -1, rootfs_host_cgroup2(), 0,
+	    !o->dev_elsewhere };
+	int r;
 
-	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return fail(&c, "make / a slave mount:");
-	/* pivot_root needs the new root to be a mount point: bind it on
-	 * itself, then hold the new mount (an fd opened before would name
-	 * the directory beneath it, or a mount of another namespace). */
-	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
-	fdpath(fd, p, sizeof(p));
-	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
-	close(fd);
-	if (r < 0)
-		return fail(&c, "bind %s on itself:", o->path);
+	if (!o->prepared && rootfs_prepare(o, err, errlen) < 0)
+		return -1;
 	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(&c, "open %s:", o->path);
 
 	if (o->oci) {
 		if (setup_oci(&c) < 0 || setup_masks(&c, MASK_ALL) < 0)
 			goto fail;
-	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 ||
+	} else if (setup_proc(&c) < 0 || (!o->dev_elsewhere && setup_dev(&c) < 0) ||
 	    (!o->privileged && setup_masks(&c, MASK_NOT_SYS) < 0) ||
 	    (o->before_sys && o->before_sys(c.root, err, errlen) < 0) ||
 	    (!o->finish_elsewhere && (setup_sys(&c) < 0 ||
 	    (!o->privileged && setup_masks(&c, MASK_SYS) < 0))))
 		goto fail;
 
+	if (dev_ready(&c) < 0)
+		goto fail;
 	if (fchdir(c.root) < 0) {
 		fail(&c, "chdir %s:", o->path);
 		goto fail;
@@ -858,7 +906,7 @@ fail:
 int
 rootfs_finish(const struct rootfs_opts *o, int cgroup2, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, cgroup2, 1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, cgroup2, 1, 1 };
 	int r = -1;
 
 	if ((c.root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)

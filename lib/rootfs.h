@@ -31,6 +31,12 @@ struct rootfs_opts {
 	 * mount namespace, while this one goes on; the caller must wait for
 	 * it before exec. */
 	int finish_elsewhere;
+	/* rootfs_prepare was called already (in this mount namespace). */
+	int prepared;
+	/* /dev is made by rootfs_dev in another process, meanwhile; wait_dev
+	 * returns once it is (0), or -1 with err filled. */
+	int dev_elsewhere;
+	int (*wait_dev)(char *err, size_t errlen);
 };
 
 /*
@@ -42,6 +48,12 @@ struct rootfs_opts {
  * die with it.
  */
 int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
+
+/* rootfs_enter's first step (the host's mounts slave, the root bound on
+ * itself), for a caller that does it before the fork; and /dev, for one
+ * that makes it in another process while rootfs_enter goes on. */
+int rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen);
+int rootfs_dev(const struct rootfs_opts *o, char *err, size_t errlen);
 
 /*
  * The steps rootfs_enter left with finish_elsewhere, in a process whose
