@@ -278,8 +278,8 @@ parse_args(int argc, char *argv[])
  * CPU, while PID 1 and the program's process make the others and build
  * the root filesystem; it takes about as long as they do. It then sends
  * the namespace over this socket, once for PID 1 and once for the
- * program's process, which joins it before mounting /sys (sysfs shows
- * the mounter's). Sent, not opened from inside: the sender is not
+ * program's process, which join it before /sys is mounted (sysfs shows
+ * the mounter's). Sent, not opened from inside: none of the three is
  * dumpable, and in a user namespace /proc/PID/ns and pidfds of a process
  * that is not dumpable are refused.
  */
@@ -358,13 +358,17 @@ join_net(int rootfd, char *err, size_t errlen)
 }
 
 /*
- * With an init and --net new, the program's process stops after
- * pivot_root; PID 1 (pivot_root moved its root and working directory too)
- * then mounts /sys and its masks, makes the root read-only if asked, and
- * detaches the old root, which waits for an RCU grace period, while the
- * program's process joins the network namespace, drops its capabilities
- * and loads its seccomp filter. The program's process waits for PID 1's
- * word before exec. A socket between the two: one byte each way.
+ * With an init and --net new, PID 1 and the program's process share the
+ * root filesystem's work. PID 1 binds the root before the fork, then
+ * makes /dev while the program's process mounts /proc and the read-only
+ * and masked paths (a masked file waits for /dev/null: PID 1's first
+ * word). The program's process stops after pivot_root; PID 1 (pivot_root
+ * moved its root and working directory too) then mounts /sys and its
+ * masks, makes the root read-only if asked, and detaches the old root,
+ * which waits for an RCU grace period, while the program's process joins
+ * the network namespace, drops its capabilities and loads its seccomp
+ * filter. The program's process waits for PID 1's second word before
+ * exec. A socket between the two: one byte at a time.
  */
 static int finishsock[2] = { -1, -1 };
 static int host_cgroup2;
@@ -631,8 +635,12 @@ exec_program(void)
 	} else if (strcmp(conf.seccomp, "default") == 0) {
 		if (seccomp_load_default(caps) < 0)
 			die(EXIT_SETUP, "load the seccomp filter:");
-	} else if (seccomp_load_rules(filter) < 0)
-		die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
+	} else {
+		/* A filter of the user's might refuse the read below. */
+		wait_finished();
+		if (seccomp_load_rules(filter) < 0)
+			die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
+	}
 
 	wait_finished();
 	environ = env;
@@ -848,6 +856,7 @@ container_init(const sigset_t *set)
 		enter_rootfs();
 		exec_program();
 	}
+	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	if (finishsock[0] >= 0) {
 		if (rootfs_dev(&ro, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
@@ -860,7 +869,6 @@ container_init(const sigset_t *set)
 		die(EXIT_SETUP, "%s", err);
 	if (finishsock[0] >= 0)
 		finish_rootfs();
-	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
 	{
