@@ -362,16 +362,16 @@ join_net(int rootfd, char *err, size_t errlen)
  * root filesystem's work. PID 1 binds the root before the fork, then
  * makes /dev while the program's process mounts /proc and the read-only
  * and masked paths (a masked file waits for /dev/null: PID 1's first
- * word). The program's process stops after pivot_root; PID 1 (pivot_root
- * moved its root and working directory too) then mounts /sys and its
- * masks, makes the root read-only if asked, and detaches the old root,
- * which waits for an RCU grace period, while the program's process joins
- * the network namespace, drops its capabilities and loads its seccomp
- * filter. The program's process waits for PID 1's second word before
- * exec. A socket between the two: one byte at a time.
+ * word). Once in the network namespace PID 1 mounts /sys and its masks.
+ * The program's process stops after pivot_root; PID 1 (pivot_root moved
+ * its root and working directory too) then detaches the old root, which
+ * waits for an RCU grace period, and makes the root read-only if asked,
+ * while the program's process joins the network namespace, drops its
+ * capabilities and loads its seccomp filter. The program's process waits
+ * for PID 1's second word before exec. A socket between the two: one byte
+ * at a time.
  */
 static int finishsock[2] = { -1, -1 };
-static int host_cgroup2;
 
 /* In the program's process, before exec. */
 static void
@@ -412,7 +412,7 @@ finish_rootfs(void)
 	close(finishsock[1]);
 	if (read(finishsock[0], &b, 1) == 1) {
 		rootfs_options(&ro);
-		if (rootfs_finish(&ro, host_cgroup2, err, sizeof(err)) < 0)
+		if (rootfs_finish(&ro, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (write(finishsock[0], "", 1) != 1)
 			die(EXIT_SETUP, "finish the root filesystem:");
@@ -830,6 +830,7 @@ container_init(const sigset_t *set)
 {
 	struct rootfs_opts ro;
 	char err[512];
+	int root = -1, cgroup2 = 0;
 	pid_t child;
 
 	enter_namespaces();
@@ -842,23 +843,25 @@ container_init(const sigset_t *set)
 	if (netsock[0] >= 0) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
 			die(EXIT_SETUP, "socketpair:");
-		host_cgroup2 = rootfs_host_cgroup2();
+		cgroup2 = rootfs_host_cgroup2();
 		rootfs_options(&ro);
-		if (rootfs_prepare(&ro, err, sizeof(err)) < 0)
+		if ((root = rootfs_prepare(&ro, err, sizeof(err))) < 0)
 			die(EXIT_SETUP, "%s", err);
 	}
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
 	if (child == 0) {
-		if (finishsock[0] >= 0)
+		if (finishsock[0] >= 0) {
 			close(finishsock[0]);
+			close(root);
+		}
 		enter_rootfs();
 		exec_program();
 	}
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	if (finishsock[0] >= 0) {
-		if (rootfs_dev(&ro, err, sizeof(err)) < 0)
+		if (rootfs_dev(&ro, root, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (write(finishsock[0], "", 1) != 1)
 			die(EXIT_SETUP, "hand /dev to the program's process:");
@@ -867,8 +870,14 @@ container_init(const sigset_t *set)
 		close(ptyslave);
 	if (join_net(-1, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
-	if (finishsock[0] >= 0)
+	if (finishsock[0] >= 0) {
+		/* /sys now, in the network namespace, whether or not the
+		 * program's process has pivoted yet. */
+		if (rootfs_sys(&ro, root, cgroup2, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		close(root);
 		finish_rootfs();
+	}
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
 	{

@@ -831,19 +831,34 @@ rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 	close(fd);
 	if (r < 0)
 		return fail(&c, "bind %s on itself:", o->path);
-	return 0;
+	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	return fd;
 }
 
-/* /dev, for a rootfs_enter with dev_elsewhere, after rootfs_prepare. */
+/* /dev, for a rootfs_enter with dev_elsewhere; root from rootfs_prepare. */
 int
-rootfs_dev(const struct rootfs_opts *o, char *err, size_t errlen)
+rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 1 };
+	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1 };
 	int r;
 
-	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
 	r = setup_dev(&c);
+	c.root = -1;
+	ctx_close(&c);
+	return r;
+}
+
+/* /sys and its masks, for a rootfs_enter with finish_elsewhere, before or
+ * after its pivot_root; root from rootfs_prepare. */
+int
+rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t errlen)
+{
+	struct ctx c = { o, root, err, errlen, -1, -1, cgroup2, 1, 1 };
+	int r;
+
+	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0) ? -1 : 0;
+	c.root = -1;
 	ctx_close(&c);
 	return r;
 }
@@ -860,10 +875,12 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	    !o->dev_elsewhere };
 	int r;
 
-	if (!o->prepared && rootfs_prepare(o, err, errlen) < 0)
-		return -1;
-	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!o->prepared)
+		c.root = rootfs_prepare(o, err, errlen);
+	else if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(&c, "open %s:", o->path);
+	if (c.root < 0)
+		return -1;
 
 	if (o->oci) {
 		if (setup_oci(&c) < 0 || setup_masks(&c, MASK_ALL) < 0)
@@ -899,20 +916,13 @@ fail:
 	return -1;
 }
 
-/* The last steps for a rootfs_enter with finish_elsewhere, in another
- * process of the mount namespace whose root and working directory
- * pivot_root moved to the new root, once that has happened. cgroup2:
- * rootfs_host_cgroup2(), asked before. */
+/* The last steps for a rootfs_enter with finish_elsewhere (after
+ * rootfs_sys), in a process whose root and working directory were the old
+ * root, once rootfs_enter has pivoted: detach the old root, --read-only. */
 int
-rootfs_finish(const struct rootfs_opts *o, int cgroup2, char *err, size_t errlen)
+rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, cgroup2, 1, 1 };
-	int r = -1;
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1 };
 
-	if ((c.root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open the new root:");
-	if (setup_sys(&c) == 0 && (o->privileged || setup_masks(&c, MASK_SYS) == 0))
-		r = detach_old(&c);
-	ctx_close(&c);
-	return r;
+	return detach_old(&c);
 }
