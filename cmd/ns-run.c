@@ -414,7 +414,8 @@ finish_rootfs(void)
 		rootfs_options(&ro);
 		if (rootfs_finish(&ro, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
-		if (write(finishsock[0], "", 1) != 1)
+		/* EPIPE: the program's process is gone; its status says why. */
+		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 			die(EXIT_SETUP, "finish the root filesystem:");
 	}
 	close(finishsock[0]);
@@ -465,7 +466,7 @@ enter_rootfs(void)
 	if (rootfs_enter(&ro, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
 	if (ro.finish_elsewhere) {
-		if (write(finishsock[1], "", 1) != 1)
+		if (send(finishsock[1], "", 1, MSG_NOSIGNAL) != 1)
 			die(EXIT_SETUP, "hand the root filesystem to PID 1:");
 		if (join_net(-1, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
@@ -863,7 +864,7 @@ container_init(const sigset_t *set)
 	if (finishsock[0] >= 0) {
 		if (rootfs_dev(&ro, root, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
-		if (write(finishsock[0], "", 1) != 1)
+		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 			die(EXIT_SETUP, "hand /dev to the program's process:");
 	}
 	if (ptyslave >= 0)
