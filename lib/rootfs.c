@@ -768,11 +768,6 @@ setup_oci(struct ctx *c)
 	return r;
 }
 
-/*
- * The order bubblewrap uses: the host's mounts made slave so nothing
- * propagates back, the root bound on itself, /proc /dev /sys built inside
- * it, pivot_root, the old root detached.
- */
 int
 rootfs_host_cgroup2(void)
 {
