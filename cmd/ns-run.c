@@ -273,6 +273,154 @@ parse_args(int argc, char *argv[])
 
 /* ---- the container ----------------------------------------------- */
 
+/*
+ * --net new: the process outside makes the network namespace, on another
+ * CPU, while PID 1 and the program's process make the others and build
+ * the root filesystem; it takes about as long as they do. It then sends
+ * the namespace over this socket, once for PID 1 and once for the
+ * program's process, which join it before /sys is mounted (sysfs shows
+ * the mounter's). Sent, not opened from inside: none of the three is
+ * dumpable, and in a user namespace /proc/PID/ns and pidfds of a process
+ * that is not dumpable are refused.
+ */
+static int netsock[2] = { -1, -1 };
+
+union fdmsg {
+	struct cmsghdr h;
+	char buf[CMSG_SPACE(sizeof(int))];
+};
+
+/* In the process outside, after the fork. */
+static void
+make_net(void)
+{
+	union fdmsg u;
+	char b = 0;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	int fd, i;
+
+	close(netsock[0]);
+	if (unshare(CLONE_NEWNET) < 0)
+		die(EXIT_SETUP, "unshare network namespace:");
+	if (net_lo_up() < 0)
+		die(EXIT_SETUP, "bring lo up:");
+	if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
+		die(EXIT_SETUP, "open the network namespace:");
+	memset(&u, 0, sizeof(u));
+	u.h.cmsg_level = SOL_SOCKET;
+	u.h.cmsg_type = SCM_RIGHTS;
+	u.h.cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	/* One for PID 1 and one for the program's process, or one for the
+	 * program as PID 1. EPIPE: the container is gone, its status says why. */
+	for (i = conf.noinit ? 1 : 0; i < 2; i++)
+		if (sendmsg(netsock[1], &m, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			die(EXIT_SETUP, "hand the network namespace over:");
+	close(fd);
+	close(netsock[1]);
+}
+
+/* Join the network namespace the process outside sends; also
+ * rootfs_opts.before_sys. */
+static int
+join_net(int rootfd, char *err, size_t errlen)
+{
+	union fdmsg u;
+	char b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *h;
+	int fd = -1;
+
+	(void)rootfd;
+	if (netsock[0] < 0)
+		return 0;
+	if (recvmsg(netsock[0], &m, MSG_CMSG_CLOEXEC) == 1 && (h = CMSG_FIRSTHDR(&m)) &&
+	    h->cmsg_level == SOL_SOCKET && h->cmsg_type == SCM_RIGHTS &&
+	    h->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(h), sizeof(int));
+	close(netsock[0]);
+	netsock[0] = -1;
+	if (fd < 0) {
+		snprintf(err, errlen, "join the new network namespace: not received");
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		snprintf(err, errlen, "join the new network namespace: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/*
+ * With an init and --net new, PID 1 and the program's process share the
+ * root filesystem's work. PID 1 binds the root before the fork, then
+ * makes /dev while the program's process mounts /proc and the read-only
+ * and masked paths (a masked file waits for /dev/null: PID 1's first
+ * word). Once in the network namespace PID 1 mounts /sys and its masks.
+ * The program's process stops after pivot_root; PID 1 (pivot_root moved
+ * its root and working directory too) then detaches the old root, which
+ * waits for an RCU grace period, and makes the root read-only if asked,
+ * while the program's process joins the network namespace, drops its
+ * capabilities and loads its seccomp filter. The program's process waits
+ * for PID 1's second word before exec. A socket between the two: one byte
+ * at a time.
+ */
+static int finishsock[2] = { -1, -1 };
+
+/* In the program's process, before exec. */
+static void
+wait_finished(void)
+{
+	char b;
+
+	if (finishsock[1] < 0)
+		return;
+	if (read(finishsock[1], &b, 1) != 1)
+		die(EXIT_SETUP, "PID 1 did not finish the root filesystem");
+	close(finishsock[1]);
+	finishsock[1] = -1;
+}
+
+static void rootfs_options(struct rootfs_opts *ro);
+
+/* rootfs_opts.wait_dev, in the program's process: PID 1's first word. */
+static int
+wait_dev(char *err, size_t errlen)
+{
+	char b;
+
+	if (read(finishsock[1], &b, 1) != 1) {
+		snprintf(err, errlen, "PID 1 did not make /dev");
+		return -1;
+	}
+	return 0;
+}
+
+/* In PID 1, once the program's process has pivoted. */
+static void
+finish_rootfs(void)
+{
+	struct rootfs_opts ro;
+	char b, err[512];
+
+	close(finishsock[1]);
+	if (read(finishsock[0], &b, 1) == 1) {
+		rootfs_options(&ro);
+		if (rootfs_finish(&ro, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		/* EPIPE: the program's process is gone; its status says why. */
+		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			die(EXIT_SETUP, "finish the root filesystem:");
+	}
+	close(finishsock[0]);
+}
+
 /* The namespaces other than PID's, which the process outside made. */
 static void
 enter_namespaces(void)
@@ -284,29 +432,45 @@ enter_namespaces(void)
 		    conf.netpath ? conf.netpath : "of PID 1");
 	if (netfd >= 0)
 		close(netfd);
-	if (conf.net == NET_NEW)
-		flags |= CLONE_NEWNET;
 	if (unshare(flags) < 0)
 		die(EXIT_SETUP, "unshare namespaces:");
-	if (conf.net == NET_NEW && net_lo_up() < 0)
-		die(EXIT_SETUP, "bring lo up:");
 	if (conf.hostname && sethostname(conf.hostname, strlen(conf.hostname)) < 0)
 		die(EXIT_SETUP, "sethostname %s:", conf.hostname);
+}
+
+static void
+rootfs_options(struct rootfs_opts *ro)
+{
+	memset(ro, 0, sizeof(*ro));
+	ro->path = conf.rootfs;
+	ro->readonly = conf.readonly;
+	ro->privileged = conf.privileged;
+	ro->in_userns = in_userns;
+	ro->ptyname = ptyslave >= 0 ? ptyname : NULL;
+	ro->finish_elsewhere = finishsock[1] >= 0;
+	/* Otherwise the network namespace is joined after pivot_root. */
+	ro->before_sys = ro->finish_elsewhere ? NULL : join_net;
+	/* PID 1 makes /dev meanwhile, too. */
+	ro->prepared = ro->dev_elsewhere = ro->finish_elsewhere;
+	ro->wait_dev = wait_dev;
 }
 
 /* The root filesystem (lib/rootfs.c). */
 static void
 enter_rootfs(void)
 {
-	struct rootfs_opts ro = {
-		.path = conf.rootfs, .readonly = conf.readonly,
-		.privileged = conf.privileged, .in_userns = in_userns,
-		.ptyname = ptyslave >= 0 ? ptyname : NULL,
-	};
+	struct rootfs_opts ro;
 	char err[512];
 
+	rootfs_options(&ro);
 	if (rootfs_enter(&ro, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
+	if (ro.finish_elsewhere) {
+		if (send(finishsock[1], "", 1, MSG_NOSIGNAL) != 1)
+			die(EXIT_SETUP, "hand the root filesystem to PID 1:");
+		if (join_net(-1, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+	}
 }
 
 /* ---- the program's process ---------------------------------------- */
@@ -472,9 +636,14 @@ exec_program(void)
 	} else if (strcmp(conf.seccomp, "default") == 0) {
 		if (seccomp_load_default(caps) < 0)
 			die(EXIT_SETUP, "load the seccomp filter:");
-	} else if (seccomp_load_rules(filter) < 0)
-		die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
+	} else {
+		/* A filter of the user's might refuse the read below. */
+		wait_finished();
+		if (seccomp_load_rules(filter) < 0)
+			die(EXIT_SETUP, "load seccomp filter %s:", conf.seccomp);
+	}
 
+	wait_finished();
 	environ = env;
 	execvp(conf.argv[0], conf.argv);
 	die(exec_status(errno), "exec %s:", conf.argv[0]);
@@ -660,6 +829,9 @@ unmappable(struct span *out, int max)
 static noreturn void
 container_init(const sigset_t *set)
 {
+	struct rootfs_opts ro;
+	char err[512];
+	int root = -1, cgroup2 = 0;
 	pid_t child;
 
 	enter_namespaces();
@@ -669,16 +841,44 @@ container_init(const sigset_t *set)
 	}
 	if (chdir("/") < 0)
 		die(EXIT_SETUP, "chdir /:");
+	if (netsock[0] >= 0) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
+			die(EXIT_SETUP, "socketpair:");
+		cgroup2 = rootfs_host_cgroup2();
+		rootfs_options(&ro);
+		if ((root = rootfs_prepare(&ro, err, sizeof(err))) < 0)
+			die(EXIT_SETUP, "%s", err);
+	}
 	child = fork();
 	if (child < 0)
 		die(EXIT_SETUP, "fork the program:");
 	if (child == 0) {
+		if (finishsock[0] >= 0) {
+			close(finishsock[0]);
+			close(root);
+		}
 		enter_rootfs();
 		exec_program();
 	}
+	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
+	if (finishsock[0] >= 0) {
+		if (rootfs_dev(&ro, root, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			die(EXIT_SETUP, "hand /dev to the program's process:");
+	}
 	if (ptyslave >= 0)
 		close(ptyslave);
-	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
+	if (join_net(-1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
+	if (finishsock[0] >= 0) {
+		/* /sys now, in the network namespace, whether or not the
+		 * program's process has pivoted yet. */
+		if (rootfs_sys(&ro, root, cgroup2, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		close(root);
+		finish_rootfs();
+	}
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
 	{
@@ -990,6 +1190,9 @@ main(int argc, char *argv[])
 		die(EXIT_SETUP, "allocate a pty:");
 	if (unshare(CLONE_NEWPID) < 0)
 		die(EXIT_SETUP, "unshare pid namespace:");
+	if (conf.net == NET_NEW &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, netsock) < 0)
+		die(EXIT_SETUP, "socketpair:");
 	catch_signals(&set);
 	child = fork();
 	if (child < 0)
@@ -997,10 +1200,14 @@ main(int argc, char *argv[])
 	if (child == 0) {
 		if (master >= 0)
 			close(master);
+		if (netsock[1] >= 0)
+			close(netsock[1]);
 		/* If the process outside dies, so does the container. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		container_init(&set);
 	}
+	if (netsock[1] >= 0)
+		make_net();
 	if (netfd >= 0)
 		close(netfd);
 	if (ptyslave >= 0) {

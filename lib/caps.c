@@ -100,13 +100,18 @@ cap_all(void)
 int
 cap_drop_bounding(uint64_t keep)
 {
-	int c, last = cap_last();
+	int c;
 
-	for (c = 0; c <= last; c++) {
+	/* Up to the first the kernel does not know (EINVAL): no need to
+	 * read cap_last_cap from /proc. */
+	for (c = 0; c < 64; c++) {
 		if (keep & (1ULL << c))
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0) {
+			if (errno == EINVAL)
+				break;
 			return -1;
+		}
 	}
 	return 0;
 }

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,7 +46,24 @@ struct ctx {
 	int root;		/* O_PATH fd of the root's own mount */
 	char *err;
 	size_t errlen;
+	int null;		/* the checked /dev/null, once a file is masked */
+	int empty;		/* the empty tmpfs, once a directory is masked */
+	int cgroup2;		/* the host has a pure cgroup v2 tree */
+	int pivoted;		/* the host's /sys is out of reach */
+	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
 };
+
+static int fail(struct ctx *c, const char *fmt, ...);
+
+/* With dev_elsewhere, wait for the process making /dev. */
+static int
+dev_ready(struct ctx *c)
+{
+	if (!c->dev_ready && c->o->wait_dev && c->o->wait_dev(c->err, c->errlen) < 0)
+		return -1;
+	c->dev_ready = 1;
+	return 0;
+}
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
 static int
@@ -104,10 +122,9 @@ make_node(struct ctx *c, int devfd, const char *name, unsigned maj, unsigned min
 	struct stat st;
 	int fd, hostfd, r;
 
-	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0) {
-		fchmodat(devfd, name, 0666, 0);
+	/* 0666 exactly: dev_nodes has cleared the umask */
+	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0)
 		return 0;
-	}
 	if (errno != EPERM)
 		return fail(c, "mknod /dev/%s:", name);
 	snprintf(src, sizeof(src), "/dev/%s", name);
@@ -175,11 +192,15 @@ dev_nodes(struct ctx *c, int devfd)
 		{ "/proc/self/fd/1", "stdout" }, { "/proc/self/fd/2", "stderr" },
 		{ "pts/ptmx", "ptmx" },
 	};
+	mode_t mask = umask(0);
 	size_t i;
 
 	for (i = 0; i < LEN(nodes); i++)
-		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0)
+		if (make_node(c, devfd, nodes[i].name, nodes[i].maj, nodes[i].min) < 0) {
+			umask(mask);
 			return -1;
+		}
+	umask(mask);
 	for (i = 0; i < LEN(links); i++)
 		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
 			return fail(c, "symlink /dev/%s:", links[i][1]);
@@ -288,7 +309,6 @@ static int
 setup_sys(struct ctx *c)
 {
 	unsigned long ro = c->o->privileged ? 0 : MS_RDONLY;
-	struct statfs sf;
 	char dst[32];
 	int fd, r;
 
@@ -296,7 +316,7 @@ setup_sys(struct ctx *c)
 		return -1;
 	fdpath(fd, dst, sizeof(dst));
 	r = mount("sysfs", dst, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
-	if (r < 0 && errno == EPERM) {
+	if (r < 0 && errno == EPERM && !c->pivoted) {
 		/* A user namespace that does not own the network namespace
 		 * may not mount sysfs: bind the host's, read-only. */
 		r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
@@ -308,7 +328,7 @@ setup_sys(struct ctx *c)
 	close(fd);
 	if (r < 0)
 		return fail(c, "mount sysfs on /sys:");
-	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+	if (c->cgroup2) {
 		/* Pure cgroup v2: with the cgroup namespace, the container
 		 * sees its own subtree as the root, read-only. */
 		fd = open_beneath(c->root, "sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
@@ -343,26 +363,87 @@ mask_path(struct ctx *c, const char *path)
 		return fail(c, "mask %s:", path);
 	}
 	fdpath(fd, dst, sizeof(dst));
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && c->empty >= 0) {
+		/* The same empty tmpfs again: one superblock less to make
+		 * now and to tear down at the end. A bind keeps its flags. */
+		fdpath(c->empty, src, sizeof(src));
+		r = mount(src, dst, NULL, MS_BIND, NULL);
+	} else if (S_ISDIR(st.st_mode)) {
 		r = mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
 		    MS_NOEXEC, "size=0,mode=555");
+		if (r == 0)
+			c->empty = open_beneath(c->root, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
 	} else {
 		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
-		nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
-		if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
-		    nst.st_rdev != makedev(1, 3)) {
+		if (c->null < 0 && dev_ready(c) < 0) {
 			close(fd);
-			errno = ENODEV;
-			return fail(c, "mask %s: /dev/null is not the null device", path);
+			return -1;
 		}
-		fdpath(nullfd, src, sizeof(src));
+		if (c->null < 0) {
+			nullfd = open_beneath(c->root, "dev/null", O_PATH | O_NOFOLLOW, 0);
+			if (nullfd < 0 || fstat(nullfd, &nst) < 0 || !S_ISCHR(nst.st_mode) ||
+			    nst.st_rdev != makedev(1, 3)) {
+				if (nullfd >= 0)
+					close(nullfd);
+				close(fd);
+				errno = ENODEV;
+				return fail(c, "mask %s: /dev/null is not the null device", path);
+			}
+			c->null = nullfd;
+		}
+		fdpath(c->null, src, sizeof(src));
 		r = mount(src, dst, NULL, MS_BIND, NULL);
-		close(nullfd);
 	}
 	close(fd);
 	if (r < 0)
 		return fail(c, "mask %s:", path);
 	return 0;
+}
+
+/* The mount API of Linux 5.12 (not in musl's headers). */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x1
+#endif
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* A read-only copy of the tree at fd, put in its place: three calls on
+ * descriptors, where a bind and a remount each look a path up through
+ * /proc. Returns 1 when the kernel lacks the calls. */
+static int
+readonly_clone(int fd)
+{
+	struct mount_attr_v0 ma = { .attr_set = MOUNT_ATTR_RDONLY };
+	int tree, r, saved;
+
+	tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC |
+	    AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0)
+		return errno == ENOSYS ? 1 : -1;
+	r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
+	    &ma, sizeof(ma));
+	if (r < 0 && errno == ENOSYS) {
+		close(tree);
+		return 1;
+	}
+	if (r == 0)
+		r = (int)syscall(SYS_move_mount, tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	close(tree);
+	errno = saved;
+	return r;
 }
 
 static int
@@ -375,6 +456,10 @@ readonly_path(struct ctx *c, const char *path)
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return fail(c, "read-only %s:", path);
+	}
+	if ((r = readonly_clone(fd)) <= 0) {
+		close(fd);
+		return r < 0 ? fail(c, "read-only %s:", path) : 0;
 	}
 	fdpath(fd, p, sizeof(p));
 	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
@@ -423,18 +508,31 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 	return r;
 }
 
+enum { MASK_ALL, MASK_NOT_SYS, MASK_SYS };
+
+/* The masked and read-only paths; all of them, or those under /sys (or
+ * not), so that the others can be done before /sys is mounted. */
 static int
-setup_masks(struct ctx *c)
+setup_masks(struct ctx *c, int which)
 {
 	const char *const *m = c->o->masked ? c->o->masked : docker_masked;
 	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
+	int sys;
 
-	for (; *m; m++)
-		if (each_match(c, *m, mask_path) < 0)
+	/* Read-only paths first: masking a file waits for /dev/null when
+	 * another process is making /dev (dev_elsewhere). */
+	for (; *ro; ro++) {
+		sys = strncmp(*ro, "/sys/", 5) == 0;
+		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+		    each_match(c, *ro, readonly_path) < 0)
 			return -1;
-	for (; *ro; ro++)
-		if (each_match(c, *ro, readonly_path) < 0)
+	}
+	for (; *m; m++) {
+		sys = strncmp(*m, "/sys/", 5) == 0;
+		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+		    each_match(c, *m, mask_path) < 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -670,6 +768,96 @@ setup_oci(struct ctx *c)
 	return r;
 }
 
+int
+rootfs_host_cgroup2(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void
+ctx_close(struct ctx *c)
+{
+	if (c->root >= 0)
+		close(c->root);
+	if (c->null >= 0)
+		close(c->null);
+	if (c->empty >= 0)
+		close(c->empty);
+}
+
+/* After pivot_root, with the old root stacked where the working directory
+ * is: detach it ("." names it), and --read-only. */
+static int
+detach_old(struct ctx *c)
+{
+	int fd;
+
+	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return fail(c, "detach the old root:");
+	if (c->o->readonly) {
+		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
+		    mop_locked_flags(fd), NULL) < 0)
+			return fail(c, "remount / read-only:");
+		close(fd);
+	}
+	return 0;
+}
+
+/* The host's mounts made slave, so that nothing propagates back; the
+ * root bound on itself, as pivot_root needs a mount point. */
+int
+rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0 };
+	char p[32];
+	int fd, r;
+
+	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		return fail(&c, "make / a slave mount:");
+	/* Then rootfs_enter holds the new mount: an fd opened before would
+	 * name the directory beneath it, or a mount of another namespace. */
+	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	fdpath(fd, p, sizeof(p));
+	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
+	close(fd);
+	if (r < 0)
+		return fail(&c, "bind %s on itself:", o->path);
+	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return fail(&c, "open %s:", o->path);
+	return fd;
+}
+
+/* /dev, for a rootfs_enter with dev_elsewhere; root from rootfs_prepare. */
+int
+rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
+{
+	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1 };
+	int r;
+
+	r = setup_dev(&c);
+	c.root = -1;
+	ctx_close(&c);
+	return r;
+}
+
+/* /sys and its masks, for a rootfs_enter with finish_elsewhere, before or
+ * after its pivot_root; root from rootfs_prepare. */
+int
+rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t errlen)
+{
+	struct ctx c = { o, root, err, errlen, -1, -1, cgroup2, 1, 1 };
+	int r;
+
+	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0) ? -1 : 0;
+	c.root = -1;
+	ctx_close(&c);
+	return r;
+}
+
 /*
  * The order bubblewrap uses: the host's mounts made slave so nothing
  * propagates back, the root bound on itself, /proc /dev /sys built inside
@@ -678,57 +866,58 @@ setup_oci(struct ctx *c)
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen };
-	char p[32];
-	int fd, r;
+	struct ctx c = { o, -1, err, errlen, -1, -1, rootfs_host_cgroup2(), 0,
+	    !o->dev_elsewhere };
+	int r;
 
-	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return fail(&c, "make / a slave mount:");
-	/* pivot_root needs the new root to be a mount point: bind it on
-	 * itself, then hold the new mount (an fd opened before would name
-	 * the directory beneath it, or a mount of another namespace). */
-	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+	if (!o->prepared)
+		c.root = rootfs_prepare(o, err, errlen);
+	else if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return fail(&c, "open %s:", o->path);
-	fdpath(fd, p, sizeof(p));
-	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
-	close(fd);
-	if (r < 0)
-		return fail(&c, "bind %s on itself:", o->path);
-	if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
+	if (c.root < 0)
+		return -1;
 
 	if (o->oci) {
-		if (setup_oci(&c) < 0 || setup_masks(&c) < 0)
+		if (setup_oci(&c) < 0 || setup_masks(&c, MASK_ALL) < 0)
 			goto fail;
-	} else if (setup_proc(&c) < 0 || setup_dev(&c) < 0 || setup_sys(&c) < 0 ||
-	    (!o->privileged && setup_masks(&c) < 0))
+	} else if (setup_proc(&c) < 0 || (!o->dev_elsewhere && setup_dev(&c) < 0) ||
+	    (!o->privileged && setup_masks(&c, MASK_NOT_SYS) < 0) ||
+	    (o->before_sys && o->before_sys(c.root, err, errlen) < 0) ||
+	    (!o->finish_elsewhere && (setup_sys(&c) < 0 ||
+	    (!o->privileged && setup_masks(&c, MASK_SYS) < 0))))
 		goto fail;
 
+	if (dev_ready(&c) < 0)
+		goto fail;
 	if (fchdir(c.root) < 0) {
 		fail(&c, "chdir %s:", o->path);
 		goto fail;
 	}
-	/* pivot_root(".", ".") stacks the old root on the new one; detaching
-	 * "." then removes it without a directory to put it in. */
+	/* pivot_root(".", ".") stacks the old root on the new one. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0) {
 		fail(&c, "pivot_root into %s:", o->path);
 		goto fail;
 	}
-	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0 ||
-	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+	/* Unmounting the old root must not reach the host. */
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
 		fail(&c, "detach the old root:");
 		goto fail;
 	}
-	close(c.root);
-	if (o->readonly) {
-		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
-		    mop_locked_flags(fd), NULL) < 0)
-			return fail(&c, "remount / read-only:");
-		close(fd);
-	}
-	return 0;
+	r = o->finish_elsewhere ? 0 : detach_old(&c);
+	ctx_close(&c);
+	return r;
 fail:
-	close(c.root);
+	ctx_close(&c);
 	return -1;
+}
+
+/* The last steps for a rootfs_enter with finish_elsewhere (after
+ * rootfs_sys), in a process whose root and working directory were the old
+ * root, once rootfs_enter has pivoted: detach the old root, --read-only. */
+int
+rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen)
+{
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1 };
+
+	return detach_old(&c);
 }

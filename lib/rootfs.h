@@ -21,6 +21,22 @@ struct rootfs_opts {
 	const struct oci_mount *mounts;
 	size_t nmounts;
 	int oci;
+	/* Called (when set) just before /sys is mounted, with an O_PATH fd
+	 * of the root: the place to join a network namespace made in the
+	 * meantime, as sysfs shows the mounter's. Returns 0, or -1 with
+	 * err filled. Not called for an OCI bundle's mounts. */
+	int (*before_sys)(int rootfd, char *err, size_t errlen);
+	/* Stop after pivot_root: /sys and its masks (rootfs_sys), detaching
+	 * the old root and --read-only (rootfs_finish) are left to another
+	 * process of the mount namespace, while this one goes on; the caller
+	 * must wait for it before exec. */
+	int finish_elsewhere;
+	/* rootfs_prepare was called already (in this mount namespace). */
+	int prepared;
+	/* /dev is made by rootfs_dev in another process, meanwhile; wait_dev
+	 * returns once it is (0), or -1 with err filled. */
+	int dev_elsewhere;
+	int (*wait_dev)(char *err, size_t errlen);
 };
 
 /*
@@ -32,6 +48,27 @@ struct rootfs_opts {
  * die with it.
  */
 int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
+
+/*
+ * For a caller that shares the work with another process of the mount
+ * namespace. rootfs_prepare: rootfs_enter's first step (the host's mounts
+ * slave, the root bound on itself), before the fork; returns an O_PATH fd
+ * of the bound root, or -1. rootfs_dev (dev_elsewhere) makes /dev in it
+ * while rootfs_enter goes on; rootfs_sys (finish_elsewhere) mounts /sys
+ * and its masks, before or after rootfs_enter's pivot_root (sysfs is not
+ * bound from the host here where it cannot be mounted; cgroup2: what
+ * rootfs_host_cgroup2() said before); rootfs_finish, in a process whose
+ * root and working directory were the old root and once rootfs_enter has
+ * pivoted, detaches the old root and makes / read-only if asked. Errors
+ * as rootfs_enter's.
+ */
+int rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen);
+int rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen);
+int rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t errlen);
+int rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen);
+
+/* Whether the host has a pure cgroup v2 tree at /sys/fs/cgroup. */
+int rootfs_host_cgroup2(void);
 
 /* Bring lo up in the current network namespace. */
 int net_lo_up(void);

@@ -221,7 +221,15 @@ seccomp_load_default(uint64_t caps)
 	scmp_filter_ctx ctx;
 
 #ifndef SECCOMP_NO_PRECOMPILED
-	if (caps == cap_docker_default())
+	uint64_t gated = 0;
+	size_t i;
+
+	/* The filter depends on the capabilities only through the gates:
+	 * any set that holds the same gate capabilities as Docker's (none)
+	 * gets the same filter, --cap-drop ALL included. */
+	for (i = 0; i < LEN(gates); i++)
+		gated |= 1ULL << gates[i].cap;
+	if ((caps & gated) == (cap_docker_default() & gated))
 		return load_precompiled();
 #endif
 	if ((ctx = build_default(caps)) == NULL)

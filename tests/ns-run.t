@@ -60,6 +60,9 @@ EOF
 testcmd "--seccomp FILE" 0 "keyctl ENOSYS
 getpid EACCES
 clone3 EINVAL" run --seccomp "$TMP/filter" -- sysprobe keyctl getpid clone3
+printf 'default allow\nerrno EPERM read close\n' >"$TMP/noread"
+testcmd "--seccomp FILE refusing read: the program still runs" 0 "" \
+    run --seccomp "$TMP/noread" -- /bin/true
 printf 'default allow\nerrno EPERM no_such_syscall\n' >"$TMP/badfilter"
 testerr "--seccomp FILE with an unknown syscall: 125" 125 \
     "^ns-run: seccomp .*/badfilter: line 2: unknown syscall 'no_such_syscall'$" \
