@@ -187,7 +187,7 @@ while IFS= read -r line; do
 			    die 1 "build: $df:$lineno: $(sed 's/^img-unpack: //' "$W/err")"
 			[ -n "$lower" ] || die 1 "build: $df:$lineno: RUN in an empty image (FROM scratch has no shell)"
 			rm -rf "$W/up" "$W/wk"; mkdir -p "$W/up" "$W/wk" "$W/root"
-			netmode=new; [ "$network" = host ] && netmode=host
+			netmode=new; [ "$network" = host ] && netmode=inherit
 			eval "set -- vol-mount --root $(q "$W/root") --lower $(q "$lower") --upper $(q "$W/up") \
 			    --work $(q "$W/wk") -- ns-run --rootfs $(q "$W/root") --net $netmode --clear-env \
 			    --hostname buildkitsandbox $opts -- $iargs"

@@ -335,7 +335,10 @@ cmd_run() {
 	add chain "$id" --
 	case $network in
 	none) netmode=new ;;
-	host) netmode=host
+	host)
+		# The host's network is the caller's: skiff has no daemon
+		# living elsewhere (and PID 1's may not be open to us).
+		netmode=inherit
 		[ -n "$ports" ] && warn "published ports are ignored with --network host" ;;
 	*)
 		netmode=inherit

@@ -43,6 +43,8 @@ testcmd "-e and --env-file" 0 "1 two" sh -c 'printf "B=two\n# comment\n" >"$1/en
 testcmd "-w and -u" 0 "/tmp 65534" skiff run --rm -w /tmp -u 65534 busybox sh -c 'echo $(pwd) $(id -u)'
 testcmd "--hostname" 0 "h1" skiff run --rm --hostname h1 busybox hostname
 testcmd "--network none: only lo" 0 "lo" skiff run --rm --network none busybox ls /sys/class/net
+testcmd "--network host: the caller's network namespace" 0 "$(readlink /proc/self/ns/net)" \
+    skiff run --rm --network host busybox readlink /proc/self/ns/net
 testcmd "default network: eth0 with an address from 10.88.0.0/16" 0 "10.88" \
     skiff run --rm busybox sh -c 'ip -4 addr show eth0 | sed -n "s/.*inet \([0-9]*\.[0-9]*\).*/\1/p"'
 testcmd "--read-only" 0 "ro" skiff run --rm --read-only busybox sh -c 'touch /x 2>/dev/null && echo rw || echo ro'
