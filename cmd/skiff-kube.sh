@@ -236,7 +236,12 @@ cmd_apply() {
 		shift
 	done
 	[ -n "$file" ] || die 2 "usage: skiff apply -f FILE|-"
-	tmp=$(mktemp -d "${TMPDIR:-/tmp}/skiff-apply.XXXXXX")
+	# Work files under $SKIFF_RUN, named by pid: those of an apply killed
+	# midway (kill -9, no trap) are swept by the next reconcile.
+	[ -d "$KRUN" ] || mkdir -p "$KRUN"
+	tmp=$KRUN/apply.$$
+	rm -rf "$tmp"
+	mkdir "$tmp" || die 1 "$tmp: cannot create"
 	trap 'rm -rf "$tmp"' EXIT
 	name=$file; [ "$file" = - ] && name=stdin
 	[ "$file" = - ] || [ -r "$file" ] || die 1 "$file: cannot read"
@@ -543,6 +548,10 @@ reconcile_all_locked() {
 	# Objects may have changed since the last pass (the controller).
 	obj_forget
 	[ -d "$KRUN" ] || mkdir -p "$KRUN"
+	for p in "$KRUN"/apply.*; do
+		[ -d "$p" ] || continue
+		kill -0 "${p##*.}" 2>/dev/null || rm -rf "$p"
+	done
 	for n in "$KUBE"/*; do
 		[ -d "$n" ] || continue
 		ns=${n##*/}

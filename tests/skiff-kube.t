@@ -143,14 +143,21 @@ testcmd "delete service/web-np" 0 'service "web-np" deleted' skiff delete servic
 
 # kill -9 of an apply midway, then gc and delete: nothing leaked.
 sed 's/nginx-deployment/crash/; s/nginx-service/crash-svc/' "$Y" >"$TMP/crash.yaml"
-skiff apply -f "$TMP/crash.yaml" >/dev/null 2>&1 &
+mkdir -p "$TMP/td"
+TMPDIR=$TMP/td skiff apply -f "$TMP/crash.yaml" >/dev/null 2>&1 &
 apid=$!
-sleep 0.3
+# Midway: once its first pod is recorded (apply takes ~0.2 s: a fixed
+# sleep would often miss it).
+i=0
+until ls "$SKIFF_ROOT"/kube/default/pod/crash-* >/dev/null 2>&1 || [ $i -ge 500 ]; do
+	sleep 0.01; i=$((i + 1))
+done
 kill -9 $apid 2>/dev/null
 wait $apid 2>/dev/null
 skiff gc >/dev/null 2>&1
 skiff delete -f "$TMP/crash.yaml" >/dev/null 2>&1
 ok "after kill -9 during apply, gc and delete leave no crash pod" waitfor sh -c '! skiff ps -a | grep -q crash'
+ok "... nor the killed apply's work files" sh -c '! ls -d "$1"/kube/apply.* 2>/dev/null && [ -z "$(ls -A "$2")" ]' sh "$SKIFF_RUN" "$TMP/td"
 
 testcmd "delete -f" 0 'service "nginx-service" deleted
 deployment.apps "nginx-deployment" deleted' skiff delete -f "$Y"
