@@ -811,11 +811,12 @@ reconcile_service() {
 				fi
 				set -- "$@" --listen "0.0.0.0:$np"
 			fi
-			# Health checks every 200 ms: a replica that dies is out of
-			# rotation at once (lb-proxy also retries a refused connect),
-			# one that comes up is in within a fifth of a second.
+			# A new backend is taken as up; a dead one is out at the first
+			# refused connect (the client is retried on another), and the
+			# checks, a second apart, bring it back: a faster interval
+			# would only be a steady stream of connections to every pod.
 			setsid lb-proxy "$@" --backends "$dir/backends.$i" --health tcp \
-			    --health-interval 200ms --connect-timeout 1s </dev/null >>"$dir/proxy.$i.log" 2>&1 &
+			    --health-interval 1s --connect-timeout 1s </dev/null >>"$dir/proxy.$i.log" 2>&1 &
 			echo $! >"$dir/proxy.$i.pid"
 		fi
 		i=$((i + 1))

@@ -29,7 +29,7 @@ while [ $r -lt "$ROUNDS" ]; do
 	t0=$(ms)
 	skiff apply -f "$W/web/deploy.yaml" >/dev/null
 	cip=$(skiff get services web-service | awk 'NR == 2 { print $3 }')
-	until wget -qO /dev/null -T 1 "http://$cip/" 2>/dev/null; do sleep 0.01; done
+	until wget -qO /dev/null -t 1 -T 1 "http://$cip/" 2>/dev/null; do sleep 0.01; done
 	t1=$(ms)
 	until ready 3/3; do sleep 0.05; done
 	t2=$(ms)
