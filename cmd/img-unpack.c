@@ -436,21 +436,8 @@ unpack_one(struct imgsrc *src, struct image *img, size_t i, struct unpack *u)
 static void
 mkdirs(const char *path, mode_t mode)
 {
-	char *p = strdup(path), *s;
-
-	if (p == NULL)
-		fatal(1, "out of memory");
-	for (s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			fatal(1, "mkdir %s:", p);
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		fatal(1, "mkdir %s:", p);
-	free(p);
+	if (mkdir_p(path, mode) < 0)
+		fatal(1, "mkdir %s:", path);
 }
 
 /* A fresh temp dir named prefix-XXXXXX in parent; its fd. */

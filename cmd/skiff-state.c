@@ -53,25 +53,6 @@ envdir(const char *var, const char *def)
 	return s;
 }
 
-/* mkdir -p PATH. */
-static int
-mkdirs(char *path)
-{
-	char *s;
-
-	for (s = path + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(path, 0755) < 0 && errno != EEXIST) {
-			*s = '/';
-			return -1;
-		}
-		*s = '/';
-	}
-	return mkdir(path, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void
 xmkdirs(const char *a, const char *b, const char *c)
 {
@@ -79,7 +60,7 @@ xmkdirs(const char *a, const char *b, const char *c)
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", a, b, c) >= sizeof(path))
 		die(1, "%s%s: path too long", a, b);
-	if (mkdirs(path) < 0)
+	if (mkdir_p(path, 0755) < 0)
 		die(1, "mkdir %s:", path);
 }
 

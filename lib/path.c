@@ -322,3 +322,26 @@ fdpath(int fd, char *buf, size_t len)
 	}
 	return 0;
 }
+
+/* mkdir -p: PATH and every missing directory above it, each with MODE. */
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX], *s;
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(buf, mode) < 0 && errno != EEXIST ? -1 : 0;
+}

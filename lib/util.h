@@ -69,6 +69,7 @@ int parse_duration_ms(const char *s, uint64_t *out);
 int open_beneath(int rootfd, const char *path, int flags, mode_t mode);
 int mkdir_beneath(int rootfd, const char *path, mode_t mode);
 int mkfile_beneath(int rootfd, const char *path, mode_t mode);
+int mkdir_p(const char *path, mode_t mode);
 int fdpath(int fd, char *buf, size_t len);
 
 /* clock.c: milliseconds of the monotonic clock, for timeouts. */
