@@ -560,25 +560,6 @@ reader_next(struct blob_async *a, unsigned *slot)
 	return 1;
 }
 
-ssize_t
-blob_async_read(void *arg, void *buf, size_t len)
-{
-	struct blob_async *a = arg;
-	unsigned slot;
-	ssize_t r;
-	size_t n;
-
-	if ((r = reader_next(a, &slot)) <= 0)
-		return r;
-	n = a->len[slot] - a->rpos;
-	if (n > len)
-		n = len;
-	memcpy(buf, a->slot[slot] + a->rpos, n);
-	a->rpos += n;
-	if (a->rpos == a->len[slot])
-		a->lent = 1;	/* copied: released on the next call */
-	return (ssize_t)n;
-}
 
 ssize_t
 blob_async_lend(void *arg, const void **p, size_t len)
@@ -598,6 +579,19 @@ blob_async_lend(void *arg, const void **p, size_t len)
 	if (a->rpos == a->len[slot])
 		a->lent = 1;
 	return (ssize_t)n;
+}
+
+/* A copy of what blob_async_lend lends: the slot is released on the next
+ * call, as after a lend. */
+ssize_t
+blob_async_read(void *arg, void *buf, size_t len)
+{
+	const void *p;
+	ssize_t n = blob_async_lend(arg, &p, len);
+
+	if (n > 0)
+		memcpy(buf, p, (size_t)n);
+	return n;
 }
 
 void
