@@ -284,11 +284,47 @@ parse_args(int argc, char *argv[])
  * that is not dumpable are refused.
  */
 static int netsock[2] = { -1, -1 };
+/* With an init, the process outside brings lo up after handing the
+ * namespace over (the others join meanwhile), then sends a byte here:
+ * PID 1 waits for it before it lets the program run. */
+static int losock[2] = { -1, -1 };
+static pid_t pid1;
+/* The CPUs the caller let us use, read before the fork. */
+static cpu_set_t cpus;
 
 union fdmsg {
 	struct cmsghdr h;
 	char buf[CMSG_SPACE(sizeof(int))];
 };
+
+static int
+pin(pid_t pid, int cpu)
+{
+	cpu_set_t one;
+
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	return sched_setaffinity(pid, sizeof(one), &one);
+}
+
+/*
+ * The scheduler puts a new process on its parent's CPU and leaves it
+ * waiting there while the parent runs on: the idle CPU only pulls it over
+ * once it is no longer "cache hot", about as long as making the network
+ * namespace takes. So the process outside moves itself to another of the
+ * caller's CPUs first, and PID 1 starts at once. Returns 1 if it moved.
+ */
+static int
+step_aside(void)
+{
+	int cur, cpu;
+
+	if (CPU_COUNT(&cpus) < 2 || (cur = sched_getcpu()) < 0)
+		return 0;
+	for (cpu = (cur + 1) % CPU_SETSIZE; !CPU_ISSET(cpu, &cpus); cpu = (cpu + 1) % CPU_SETSIZE)
+		;
+	return pin(0, cpu) == 0;
+}
 
 /* In the process outside, after the fork. */
 static void
@@ -299,12 +335,15 @@ make_net(void)
 	struct iovec iov = { &b, 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	int fd, i;
+	int fd, i, moved;
 
 	close(netsock[0]);
+	if (losock[0] >= 0)
+		close(losock[0]);
+	moved = step_aside();
 	if (unshare(CLONE_NEWNET) < 0)
 		die(EXIT_SETUP, "unshare network namespace:");
-	if (net_lo_up() < 0)
+	if (losock[1] < 0 && net_lo_up() < 0)
 		die(EXIT_SETUP, "bring lo up:");
 	if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 		die(EXIT_SETUP, "open the network namespace:");
@@ -320,6 +359,21 @@ make_net(void)
 			die(EXIT_SETUP, "hand the network namespace over:");
 	close(fd);
 	close(netsock[1]);
+	if (losock[1] >= 0) {
+		if (net_lo_up() < 0)
+			die(EXIT_SETUP, "bring lo up:");
+		/* Our CPU is about to be idle, while PID 1, woken by the
+		 * namespace, waits behind the program's process on its own:
+		 * hand it this one. It takes back the caller's CPUs itself
+		 * once it has read the byte, which orders the two. */
+		if (moved && !conf.noinit)
+			pin(pid1, sched_getcpu());
+		if (send(losock[1], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
+			die(EXIT_SETUP, "hand the network namespace over:");
+		close(losock[1]);
+	}
+	if (moved)
+		sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /* Join the network namespace the process outside sends; also
@@ -414,6 +468,10 @@ finish_rootfs(void)
 		rootfs_options(&ro);
 		if (rootfs_finish(&ro, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
+		if (read(losock[0], &b, 1) != 1)
+			die(EXIT_SETUP, "bring lo up: the process outside did not");
+		if (CPU_COUNT(&cpus) > 1)
+			sched_setaffinity(0, sizeof(cpus), &cpus);
 		/* EPIPE: the program's process is gone; its status says why. */
 		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 			die(EXIT_SETUP, "finish the root filesystem:");
@@ -468,8 +526,6 @@ enter_rootfs(void)
 	if (ro.finish_elsewhere) {
 		if (send(finishsock[1], "", 1, MSG_NOSIGNAL) != 1)
 			die(EXIT_SETUP, "hand the root filesystem to PID 1:");
-		if (join_net(-1, err, sizeof(err)) < 0)
-			die(EXIT_SETUP, "%s", err);
 	}
 }
 
@@ -580,7 +636,7 @@ exec_program(void)
 	uint64_t caps;
 	uid_t uid;
 	gid_t gid;
-	char home[256], cwd[PATH_MAX];
+	char home[256], cwd[PATH_MAX], err[256];
 	char **env;
 	size_t i;
 
@@ -610,6 +666,11 @@ exec_program(void)
 		die(EXIT_SETUP, "drop capabilities from the bounding set:");
 	if (setgroups(0, NULL) < 0 && !(in_userns && errno == EPERM))
 		die(EXIT_SETUP, "setgroups:");
+	/* When PID 1 finishes the root filesystem, the network namespace
+	 * is still being made while the steps above run; joining it needs
+	 * CAP_SYS_ADMIN, which the steps below give up. */
+	if (join_net(-1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
 	if (setresgid(gid, gid, gid) < 0)
 		die(EXIT_SETUP, "setgid %u:", (unsigned)gid);
 	if (setresuid(uid, uid, uid) < 0)
@@ -831,7 +892,8 @@ container_init(const sigset_t *set)
 {
 	struct rootfs_opts ro;
 	char err[512];
-	int root = -1, cgroup2 = 0;
+	struct rootfs_host host = { 0, -1 };
+	int root = -1;
 	pid_t child;
 
 	enter_namespaces();
@@ -844,7 +906,7 @@ container_init(const sigset_t *set)
 	if (netsock[0] >= 0) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
 			die(EXIT_SETUP, "socketpair:");
-		cgroup2 = rootfs_host_cgroup2();
+		rootfs_host_probe(&host);
 		rootfs_options(&ro);
 		if ((root = rootfs_prepare(&ro, err, sizeof(err))) < 0)
 			die(EXIT_SETUP, "%s", err);
@@ -855,7 +917,9 @@ container_init(const sigset_t *set)
 	if (child == 0) {
 		if (finishsock[0] >= 0) {
 			close(finishsock[0]);
+			close(losock[0]);
 			close(root);
+			rootfs_host_close(&host);
 		}
 		enter_rootfs();
 		exec_program();
@@ -874,9 +938,10 @@ container_init(const sigset_t *set)
 	if (finishsock[0] >= 0) {
 		/* /sys now, in the network namespace, whether or not the
 		 * program's process has pivoted yet. */
-		if (rootfs_sys(&ro, root, cgroup2, err, sizeof(err)) < 0)
+		if (rootfs_sys(&ro, root, &host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		close(root);
+		rootfs_host_close(&host);
 		finish_rootfs();
 	}
 	/* When PID 1 exits, the kernel kills everything left inside. */
@@ -1193,8 +1258,14 @@ main(int argc, char *argv[])
 	if (conf.net == NET_NEW &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, netsock) < 0)
 		die(EXIT_SETUP, "socketpair:");
+	if (conf.net == NET_NEW && !conf.noinit &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, losock) < 0)
+		die(EXIT_SETUP, "socketpair:");
 	catch_signals(&set);
+	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
+		CPU_ZERO(&cpus);
 	child = fork();
+	pid1 = child;
 	if (child < 0)
 		die(EXIT_SETUP, "fork:");
 	if (child == 0) {
@@ -1202,6 +1273,8 @@ main(int argc, char *argv[])
 			close(master);
 		if (netsock[1] >= 0)
 			close(netsock[1]);
+		if (losock[1] >= 0)
+			close(losock[1]);
 		/* If the process outside dies, so does the container. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		container_init(&set);

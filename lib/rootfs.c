@@ -27,6 +27,7 @@
 
 #define PROC_SUPER_MAGIC 0x9fa0
 #define CGROUP2_SUPER_MAGIC 0x63677270
+#define SYSFS_MAGIC 0x62656572
 
 /* Docker's defaults (runtime-facts.md). */
 static const char *const docker_masked[] = {
@@ -51,6 +52,7 @@ struct ctx {
 	int cgroup2;		/* the host has a pure cgroup v2 tree */
 	int pivoted;		/* the host's /sys is out of reach */
 	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
+	int hostsys;		/* the host's /sys, where globs under /sys are listed */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...);
@@ -478,7 +480,8 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 	const char *star = strchr(path, '*'), *slash, *rest;
 	size_t prefixlen, dirlen;
 	struct dirent *e;
-	int fd, r = 0;
+	struct stat st;
+	int fd, host, r = 0;
 	DIR *d;
 
 	if (star == NULL)
@@ -492,7 +495,15 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 	dir[dirlen] = '\0';
 	prefixlen = (size_t)(star - slash);
 	rest = strchr(star, '/');
-	if ((fd = open_beneath(c->root, dir, O_RDONLY | O_DIRECTORY, 0)) < 0)
+	/* Under /sys/devices/system, list the host's directory: the same
+	 * CPUs and nodes (unlike network devices, which are per namespace),
+	 * with its entries in the dentry cache, where every lookup in the
+	 * container's new sysfs allocates one (and Docker's cpu-star pattern
+	 * matches nothing on most machines, so nothing is looked up there). */
+	host = c->hostsys >= 0 && strncmp(dir, "/sys/devices/system/", 20) == 0;
+	fd = host ? openat(c->hostsys, dir + 5, O_RDONLY | O_DIRECTORY | O_CLOEXEC) :
+	    open_beneath(c->root, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
 		return 0;
 	if ((d = fdopendir(fd)) == NULL) {
 		close(fd);
@@ -502,6 +513,9 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 		if (e->d_name[0] == '.' || strncmp(e->d_name, slash, prefixlen) != 0)
 			continue;
 		snprintf(full, sizeof(full), "%s%s%s", dir, e->d_name, rest ? rest : "");
+		if (host && strchr(full + dirlen, '*') == NULL &&
+		    fstatat(dirfd(d), full + dirlen, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
 		r = each_match(c, full, fn);
 	}
 	closedir(d);
@@ -768,12 +782,25 @@ setup_oci(struct ctx *c)
 	return r;
 }
 
-int
-rootfs_host_cgroup2(void)
+void
+rootfs_host_probe(struct rootfs_host *h)
 {
 	struct statfs sf;
 
-	return statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+	h->cgroup2 = statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+	h->sys = open("/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->sys >= 0 && (fstatfs(h->sys, &sf) < 0 || sf.f_type != SYSFS_MAGIC)) {
+		close(h->sys);
+		h->sys = -1;
+	}
+}
+
+void
+rootfs_host_close(struct rootfs_host *h)
+{
+	if (h->sys >= 0)
+		close(h->sys);
+	h->sys = -1;
 }
 
 static void
@@ -811,7 +838,7 @@ detach_old(struct ctx *c)
 int
 rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0, -1 };
 	char p[32];
 	int fd, r;
 
@@ -835,7 +862,7 @@ rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 int
 rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1 };
+	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1, -1 };
 	int r;
 
 	r = setup_dev(&c);
@@ -847,9 +874,10 @@ rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 /* /sys and its masks, for a rootfs_enter with finish_elsewhere, before or
  * after its pivot_root; root from rootfs_prepare. */
 int
-rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t errlen)
+rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
+    char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, cgroup2, 1, 1 };
+	struct ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys };
 	int r;
 
 	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0) ? -1 : 0;
@@ -866,9 +894,13 @@ rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, rootfs_host_cgroup2(), 0,
-	    !o->dev_elsewhere };
+	struct rootfs_host h;
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1 };
 	int r;
+
+	rootfs_host_probe(&h);
+	c.cgroup2 = h.cgroup2;
+	c.hostsys = h.sys;
 
 	if (!o->prepared)
 		c.root = rootfs_prepare(o, err, errlen);
@@ -905,9 +937,11 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	}
 	r = o->finish_elsewhere ? 0 : detach_old(&c);
 	ctx_close(&c);
+	rootfs_host_close(&h);
 	return r;
 fail:
 	ctx_close(&c);
+	rootfs_host_close(&h);
 	return -1;
 }
 
@@ -917,7 +951,7 @@ fail:
 int
 rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1, -1 };
 
 	return detach_old(&c);
 }

@@ -56,19 +56,29 @@ int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
  * of the bound root, or -1. rootfs_dev (dev_elsewhere) makes /dev in it
  * while rootfs_enter goes on; rootfs_sys (finish_elsewhere) mounts /sys
  * and its masks, before or after rootfs_enter's pivot_root (sysfs is not
- * bound from the host here where it cannot be mounted; cgroup2: what
- * rootfs_host_cgroup2() said before); rootfs_finish, in a process whose
+ * bound from the host here where it cannot be mounted; h: what
+ * rootfs_host_probe() found before the fork); rootfs_finish, in a process whose
  * root and working directory were the old root and once rootfs_enter has
  * pivoted, detaches the old root and makes / read-only if asked. Errors
  * as rootfs_enter's.
  */
 int rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen);
 int rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen);
-int rootfs_sys(const struct rootfs_opts *o, int root, int cgroup2, char *err, size_t errlen);
+struct rootfs_host;
+int rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
+    char *err, size_t errlen);
 int rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen);
 
-/* Whether the host has a pure cgroup v2 tree at /sys/fs/cgroup. */
-int rootfs_host_cgroup2(void);
+/* What the host's mount namespace shows, read before pivot_root hides
+ * it: whether /sys/fs/cgroup is a pure cgroup v2 tree, and a descriptor
+ * of its /sys if that is a sysfs (else -1), where rootfs_sys lists what a
+ * glob under /sys matches. */
+struct rootfs_host {
+	int cgroup2;
+	int sys;
+};
+void rootfs_host_probe(struct rootfs_host *h);
+void rootfs_host_close(struct rootfs_host *h);
 
 /* Bring lo up in the current network namespace. */
 int net_lo_up(void);

@@ -100,6 +100,12 @@ testcmd "a failed create leaves no state behind" 0 "" ls "$ST"
 spec '.process.terminal=false | .process.args=["/bin/sh","-c","echo $$ $PPID; echo $FOO"] | .process.env += ["FOO=bar"]'
 testcmd "the process is PID 1 and gets process.env" 0 "1 0
 bar" oci run -b "$B" st5
+# A glob under /sys/devices/system is listed in the host's /sys; what it
+# matches is masked in the container's own sysfs, and nothing else.
+spec '.process.terminal=false | .linux.maskedPaths += ["/sys/devices/system/cpu/cpu*/uevent"]
+      | .process.args=["/bin/sh","-c","wc -c </sys/devices/system/cpu/cpu0/uevent; ls /sys/devices/system/cpu/cpu0 | grep -c ."]'
+testcmd "maskedPaths: a glob under /sys" 0 "0
+$(ls /sys/devices/system/cpu/cpu0 | grep -c .)" oci run -b "$B" st6
 
 # --- lifecycle ---------------------------------------------------------
 spec '.process.terminal=false | .process.args=["/bin/sh","-c","trap \"exit 0\" TERM; while :; do sleep 0.05; done"]

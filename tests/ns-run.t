@@ -114,6 +114,13 @@ testcmd "--clear-env with --user takes HOME from passwd" 0 "/nonexistent" \
     run --clear-env --user nobody -- /bin/sh -c 'echo $HOME'
 testcmd "--rlimit nofile=100:200" 0 "100 200" \
     run --rlimit nofile=100:200 -- /bin/sh -c 'echo $(ulimit -n) $(ulimit -Hn)'
+# The process outside and PID 1 move between CPUs while the container is
+# set up; the container must get the caller's CPUs back, each time.
+cpus=$(sed -n 's/^Cpus_allowed_list:\t//p' /proc/self/status)
+testcmd "PID 1 and the program keep the caller's CPUs" 0 "$cpus $cpus" \
+    run -- /bin/sh -c 'echo $(sed -n "s/^Cpus_allowed_list:\t//p" /proc/1/status /proc/self/status)'
+testcmd "and a caller's narrower set" 0 "0 0" \
+    taskset -c 0 ns-run --rootfs "$R" -- /bin/sh -c 'echo $(sed -n "s/^Cpus_allowed_list:\t//p" /proc/1/status /proc/self/status)'
 testcmd "--net new has only lo, up" 0 "lo UP" \
     run -- /bin/sh -c 'echo $(ls /sys/class/net) $(ip link show lo | grep -o "UP" | head -1)'
 
