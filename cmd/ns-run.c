@@ -619,11 +619,27 @@ build_env(const char *home)
 static void
 reset_signals(void)
 {
+	unsigned long long ign = ~0ULL;
+	char buf[4096], *p;
 	sigset_t all;
-	int s;
+	ssize_t n;
+	int fd, s;
 
+	/* Exec sets caught signals back to the default, but not ignored
+	 * ones: those are what the container must not inherit. The new
+	 * /proc names them in one read, where asking is a call a signal. */
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((p = strstr(buf, "\nSigIgn:\t")) != NULL)
+				ign = strtoull(p + 9, NULL, 16);
+		}
+	}
 	for (s = 1; s < NSIG; s++)
-		signal(s, SIG_DFL);
+		if (ign & (1ULL << (s - 1)))
+			signal(s, SIG_DFL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
@@ -839,6 +855,17 @@ lean_pid1(pid_t child, const sigset_t *set, const struct span *unmap, int nunmap
 	}
 }
 
+static int
+add_span(struct span *out, int n, unsigned long a, unsigned long b)
+{
+	if (n > 0 && out[n - 1].start + out[n - 1].len == a) {
+		out[n - 1].len += b - a;
+		return n;
+	}
+	out[n] = (struct span){ a, b - a };
+	return n + 1;
+}
+
 /* The read-only, file-backed mappings of our own binary, minus the page
  * holding lean_pid1: what PID 1 can give back. */
 static int
@@ -867,13 +894,15 @@ unmappable(struct span *out, int max)
 		ino = strtoul(p, NULL, 10);
 		if (i < 3 || ino == 0 || strchr(perms, 'w') != NULL)
 			continue;
+		/* Adjacent mappings (headers, text, rodata) are one span:
+		 * each munmap is a TLB flush. */
 		if (keep >= a && keep < b) {
 			if (keep > a)
-				out[n++] = (struct span){ a, keep - a };
+				n = add_span(out, n, a, keep);
 			if (keep + 4096 < b)
 				out[n++] = (struct span){ keep + 4096, b - keep - 4096 };
 		} else
-			out[n++] = (struct span){ a, b - a };
+			n = add_span(out, n, a, b);
 	}
 	fclose(f);
 	return n;
