@@ -10,9 +10,10 @@
  * 400 instructions); the kernel's cost of loading a filter (checking,
  * translating and compiling it) grows with its length, and ns-run pays
  * it on every start. The numbers form about 70 runs of equal outcome, so
- * a binary search over the runs does the same in about 150 instructions,
- * with the argument checks (clone, personality, socket) copied from
- * libseccomp's filter as they are. The result is checked against
+ * a binary search over the runs does the same in about 100 instructions
+ * (the comparisons jump straight to a shared "return"), with the argument
+ * checks (clone, personality, socket) copied from libseccomp's filter as
+ * they are. The result is checked against
  * libseccomp's filter by running both, here, on every number that matters
  * and on the argument values each check compares with; if anything
  * differs, libseccomp's filter is printed instead.
@@ -267,6 +268,96 @@ tree(size_t lo, size_t hi)
 	return tree(mid, hi);
 }
 
+/*
+ * The same search with the outcomes shared: a run that only returns a
+ * value gets no instruction of its own; the comparison above it jumps to
+ * one "return" per distinct value at the end (about 70 instructions
+ * fewer). Conditional jumps reach 255 instructions ahead at most, so this
+ * fails (and tree() is used) when the filter is longer than that.
+ */
+static uint32_t shared[8];	/* the distinct values returned */
+static size_t nshared;
+static int jt_ret[MAXINS], jf_ret[MAXINS];	/* a jump to shared[i], or -1 */
+
+static int
+leaf_value(size_t i)
+{
+	size_t k;
+
+	if (runs[i].argpc >= 0)
+		return -1;
+	for (k = 0; k < nshared; k++)
+		if (shared[k] == runs[i].ret)
+			return (int)k;
+	if (nshared == LEN(shared))
+		return -2;
+	shared[nshared] = runs[i].ret;
+	return (int)nshared++;
+}
+
+static int
+tree_shared(size_t lo, size_t hi)
+{
+	size_t mid, at, len;
+	int l, r;
+
+	if (hi - lo == 1) {
+		if (runs[lo].argpc >= 0)
+			return copy_check((size_t)runs[lo].argpc, &len);
+		return emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, runs[lo].ret));
+	}
+	mid = lo + (hi - lo) / 2;
+	l = mid - lo == 1 ? leaf_value(lo) : -1;
+	r = hi - mid == 1 ? leaf_value(mid) : -1;
+	if (l == -2 || r == -2)
+		return -1;
+	at = out.n;
+	jt_ret[at] = r;
+	jf_ret[at] = l;
+	if (emit((struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K,
+	    runs[mid].start, 0, 0)) < 0)
+		return -1;
+	if (l < 0 && tree_shared(lo, mid) < 0)
+		return -1;
+	if (r < 0) {
+		if (out.n - at - 1 > 255)
+			return -1;
+		out.f[at].jt = (uint8_t)(out.n - at - 1);
+		return tree_shared(mid, hi);
+	}
+	return 0;
+}
+
+/* tree_shared(0, nruns) from out.n = start, then the shared returns. */
+static int
+search_shared(size_t start)
+{
+	size_t i, k, end;
+
+	nshared = 0;
+	for (i = 0; i < MAXINS; i++)
+		jt_ret[i] = jf_ret[i] = -1;
+	if (tree_shared(0, nruns) < 0)
+		return -1;
+	end = out.n;
+	for (k = 0; k < nshared; k++)
+		if (emit((struct sock_filter)BPF_STMT(BPF_RET | BPF_K, shared[k])) < 0)
+			return -1;
+	for (i = start; i < end; i++) {
+		if (jt_ret[i] >= 0) {
+			if (end + (size_t)jt_ret[i] - i - 1 > 255)
+				return -1;
+			out.f[i].jt = (uint8_t)(end + (size_t)jt_ret[i] - i - 1);
+		}
+		if (jf_ret[i] >= 0) {
+			if (end + (size_t)jf_ret[i] - i - 1 > 255)
+				return -1;
+			out.f[i].jf = (uint8_t)(end + (size_t)jf_ret[i] - i - 1);
+		}
+	}
+	return 0;
+}
+
 /* ---- building and checking ----------------------------------------- */
 
 static const uint32_t other_arches[] = {
@@ -346,6 +437,9 @@ shorten(void)
 	    emit((struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, OFF_NR)) < 0)
 		return -1;
 	len = out.n;
+	if (search_shared(len) == 0 && out.n <= BPF_MAXINSNS)
+		return 0;
+	out.n = len;
 	if (tree(0, nruns) < 0 || out.n - len != tree_len(0, nruns) || out.n > BPF_MAXINSNS)
 		return -1;
 	return 0;
