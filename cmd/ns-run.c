@@ -458,15 +458,15 @@ wait_dev(char *err, size_t errlen)
 
 /* In PID 1, once the program's process has pivoted. */
 static void
-finish_rootfs(void)
+finish_rootfs(const struct rootfs_opts *ro, int root, const struct rootfs_host *host)
 {
-	struct rootfs_opts ro;
 	char b, err[512];
 
 	close(finishsock[1]);
 	if (read(finishsock[0], &b, 1) == 1) {
-		rootfs_options(&ro);
-		if (rootfs_finish(&ro, err, sizeof(err)) < 0)
+		if (rootfs_finish(ro, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		if (!in_userns && rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (read(losock[0], &b, 1) != 1)
 			die(EXIT_SETUP, "bring lo up: the process outside did not");
@@ -965,13 +965,16 @@ container_init(const sigset_t *set)
 	if (join_net(-1, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
 	if (finishsock[0] >= 0) {
-		/* /sys now, in the network namespace, whether or not the
-		 * program's process has pivoted yet. */
-		if (rootfs_sys(&ro, root, &host, err, sizeof(err)) < 0)
+		/* /sys, in the network namespace: in a user namespace, which
+		 * may only mount sysfs while another is visible, now, whether
+		 * or not the program's process has pivoted yet; otherwise once
+		 * the old root is detached, so that its RCU wait starts as
+		 * soon as the program's process has pivoted. */
+		if (in_userns && rootfs_sys(&ro, root, &host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
+		finish_rootfs(&ro, root, &host);
 		close(root);
 		rootfs_host_close(&host);
-		finish_rootfs();
 	}
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)

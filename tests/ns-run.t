@@ -175,7 +175,11 @@ if command -v setpriv >/dev/null; then
 	testcmd "--userns: /dev/null works" 0 "ok" \
 	    setpriv --reuid 65534 --regid 65534 --clear-groups \
 	    "$TOP/bin/ns-run" --userns --rootfs "$U" -- /bin/sh -c 'echo ok >/dev/null && echo ok'
+	testcmd "--userns: /sys shows the container's network namespace" 0 "lo" \
+	    setpriv --reuid 65534 --regid 65534 --clear-groups \
+	    "$TOP/bin/ns-run" --userns --rootfs "$U" -- /bin/ls /sys/class/net
 else
+	skip "setpriv not installed"
 	skip "setpriv not installed"
 	skip "setpriv not installed"
 fi
