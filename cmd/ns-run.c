@@ -461,12 +461,22 @@ static void
 finish_rootfs(const struct rootfs_opts *ro, int root, const struct rootfs_host *host)
 {
 	char b, err[512];
+	int sys = 0;
 
 	close(finishsock[1]);
+	/* /sys, in the network namespace. In a user namespace, which may
+	 * only mount sysfs while another is visible, before the old root is
+	 * detached; otherwise while the program's process has not pivoted
+	 * yet, or else after the detaching (an RCU wait), which goes first. */
+	if (in_userns || recv(finishsock[0], &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
+		if (rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
+			die(EXIT_SETUP, "%s", err);
+		sys = 1;
+	}
 	if (read(finishsock[0], &b, 1) == 1) {
 		if (rootfs_finish(ro, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
-		if (!in_userns && rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
+		if (!sys && rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (read(losock[0], &b, 1) != 1)
 			die(EXIT_SETUP, "bring lo up: the process outside did not");
@@ -965,13 +975,6 @@ container_init(const sigset_t *set)
 	if (join_net(-1, err, sizeof(err)) < 0)
 		die(EXIT_SETUP, "%s", err);
 	if (finishsock[0] >= 0) {
-		/* /sys, in the network namespace: in a user namespace, which
-		 * may only mount sysfs while another is visible, now, whether
-		 * or not the program's process has pivoted yet; otherwise once
-		 * the old root is detached, so that its RCU wait starts as
-		 * soon as the program's process has pivoted. */
-		if (in_userns && rootfs_sys(&ro, root, &host, err, sizeof(err)) < 0)
-			die(EXIT_SETUP, "%s", err);
 		finish_rootfs(&ro, root, &host);
 		close(root);
 		rootfs_host_close(&host);
