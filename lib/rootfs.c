@@ -53,6 +53,7 @@ struct ctx {
 	int pivoted;		/* the host's /sys is out of reach */
 	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
 	int hostsys;		/* the host's /sys, where globs under /sys are listed */
+	int proc;		/* the /proc just mounted and checked, or -1 */
 };
 
 static int fail(struct ctx *c, const char *fmt, ...);
@@ -300,10 +301,12 @@ setup_proc(struct ctx *c)
 	 * mounted, not something the image planted (CVE-2019-16884). */
 	fd = open_beneath(c->root, "proc", O_PATH | O_DIRECTORY, 0);
 	if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		if (fd >= 0)
+			close(fd);
 		errno = EXDEV;
 		return fail(c, "/proc in %s is not the procfs just mounted", c->o->path);
 	}
-	close(fd);
+	c->proc = fd;
 	return 0;
 }
 
@@ -346,6 +349,20 @@ setup_sys(struct ctx *c)
 	return 0;
 }
 
+/* path beneath the root. A single name in the /proc just mounted is
+ * opened from there (it cannot lead out: no "..", no symlink followed),
+ * not looked up from the root again. */
+static int
+open_in(struct ctx *c, const char *path, int flags)
+{
+	const char *name = path + 6;
+
+	if (c->proc >= 0 && strncmp(path, "/proc/", 6) == 0 && *name != '\0' &&
+	    strchr(name, '/') == NULL && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+		return openat(c->proc, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return open_beneath(c->root, path, flags, 0);
+}
+
 /* A masked path: a file gets /dev/null bound on it, a directory an empty
  * read-only tmpfs. */
 static int
@@ -355,7 +372,7 @@ mask_path(struct ctx *c, const char *path)
 	struct stat st, nst;
 	int fd, nullfd, r;
 
-	if ((fd = open_beneath(c->root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+	if ((fd = open_in(c, path, O_PATH | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return fail(c, "mask %s:", path);
@@ -374,7 +391,7 @@ mask_path(struct ctx *c, const char *path)
 		r = mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
 		    MS_NOEXEC, "size=0,mode=555");
 		if (r == 0)
-			c->empty = open_beneath(c->root, path, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0);
+			c->empty = open_in(c, path, O_PATH | O_DIRECTORY | O_NOFOLLOW);
 	} else {
 		/* The /dev/null bound must really be 1:3 (CVE-2025-31133). */
 		if (c->null < 0 && dev_ready(c) < 0) {
@@ -454,7 +471,7 @@ readonly_path(struct ctx *c, const char *path)
 	char p[32];
 	int fd, r;
 
-	if ((fd = open_beneath(c->root, path, O_PATH | O_NOFOLLOW, 0)) < 0) {
+	if ((fd = open_in(c, path, O_PATH | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return fail(c, "read-only %s:", path);
@@ -812,6 +829,8 @@ ctx_close(struct ctx *c)
 		close(c->null);
 	if (c->empty >= 0)
 		close(c->empty);
+	if (c->proc >= 0)
+		close(c->proc);
 }
 
 /* After pivot_root, with the old root stacked where the working directory
@@ -838,7 +857,7 @@ detach_old(struct ctx *c)
 int
 rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0, -1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0, -1, -1 };
 	char p[32];
 	int fd, r;
 
@@ -862,7 +881,7 @@ rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 int
 rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1, -1 };
+	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1, -1, -1 };
 	int r;
 
 	r = setup_dev(&c);
@@ -877,7 +896,7 @@ int
 rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
     char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys };
+	struct ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys, -1 };
 	int r;
 
 	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0) ? -1 : 0;
@@ -895,7 +914,7 @@ int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
 	struct rootfs_host h;
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1, -1 };
 	int r;
 
 	rootfs_host_probe(&h);
@@ -951,7 +970,7 @@ fail:
 int
 rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1, -1 };
+	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
 
 	return detach_old(&c);
 }
