@@ -945,7 +945,6 @@ container_init(const sigset_t *set)
 	if (netsock[0] >= 0) {
 		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, finishsock) < 0)
 			die(EXIT_SETUP, "socketpair:");
-		rootfs_host_probe(&host);
 		rootfs_options(&ro);
 		if ((root = rootfs_prepare(&ro, err, sizeof(err))) < 0)
 			die(EXIT_SETUP, "%s", err);
@@ -958,13 +957,15 @@ container_init(const sigset_t *set)
 			close(finishsock[0]);
 			close(losock[0]);
 			close(root);
-			rootfs_host_close(&host);
 		}
 		enter_rootfs();
 		exec_program();
 	}
 	prctl(PR_SET_NAME, "ns-run-init", 0, 0, 0);
 	if (finishsock[0] >= 0) {
+		/* The host's /sys is in sight until the program's process
+		 * pivots, which waits for /dev. */
+		rootfs_host_probe(&host);
 		if (rootfs_dev(&ro, root, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (send(finishsock[0], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
