@@ -780,11 +780,12 @@ status_code(int st)
 
 /*
  * Wait for child, forwarding signals to it and reaping every other
- * process that ends up ours. Returns child's status code. Used both by
- * PID 1 in the container (reaping orphans) and by the process outside.
+ * process that ends up ours. Returns child's status code, or -1 once
+ * limit (if not NULL) has passed without a signal. Used both by PID 1 in
+ * the container (reaping orphans) and by the process outside.
  */
 static int
-supervise(pid_t child, const sigset_t *set, int master)
+supervise(pid_t child, const sigset_t *set, int master, const struct timespec *limit)
 {
 	struct winsize ws;
 	siginfo_t si;
@@ -792,10 +793,10 @@ supervise(pid_t child, const sigset_t *set, int master)
 	int st, code = -1;
 
 	for (;;) {
-		if (sigwaitinfo(set, &si) < 0) {
+		if (sigtimedwait(set, &si, limit) < 0) {
 			if (errno == EINTR)
 				continue;
-			return EXIT_SETUP;
+			return errno == EAGAIN ? -1 : EXIT_SETUP;
 		}
 		if (si.si_signo != SIGCHLD) {
 			if (si.si_signo == SIGWINCH && master >= 0 &&
@@ -983,13 +984,20 @@ container_init(const sigset_t *set)
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
 	{
+		/* PID 1 gives the binary's pages back once the program has
+		 * run a while: a short one is reaped before that, and a
+		 * program starting up has the CPU to itself. */
+		static const struct timespec settle = { 0, 20 * 1000 * 1000 };
 		struct span spans[16];
-		int n = unmappable(spans, LEN(spans));
+		int n, code;
 
+		if ((code = supervise(child, set, -1, &settle)) >= 0)
+			_exit(code);
+		n = unmappable(spans, LEN(spans));
 		lean_pid1(child, set, spans, n);
 	}
 #endif
-	_exit(supervise(child, set, -1));
+	_exit(supervise(child, set, -1, NULL));
 }
 
 static void
@@ -1114,7 +1122,7 @@ relay_pty(pid_t child, const sigset_t *set, int master)
 	}
 	restore_tty();
 	if (code < 0)
-		code = supervise(child, set, master);
+		code = supervise(child, set, master, NULL);
 	return code;
 }
 
@@ -1229,7 +1237,7 @@ join_container(void)
 		close(ptyslave);
 		ptyslave = -1;
 	}
-	code = master >= 0 ? relay_pty(child, &set, master) : supervise(child, &set, -1);
+	code = master >= 0 ? relay_pty(child, &set, master) : supervise(child, &set, -1, NULL);
 	exit(code);
 }
 
@@ -1326,6 +1334,6 @@ main(int argc, char *argv[])
 	if (master >= 0)
 		code = relay_pty(child, &set, master);
 	else
-		code = supervise(child, &set, -1);
+		code = supervise(child, &set, -1, NULL);
 	return code;
 }
