@@ -312,7 +312,9 @@ pin(pid_t pid, int cpu)
  * waiting there while the parent runs on: the idle CPU only pulls it over
  * once it is no longer "cache hot", about as long as making the network
  * namespace takes. So the process outside moves itself to another of the
- * caller's CPUs first, and PID 1 starts at once. Returns 1 if it moved.
+ * caller's CPUs first, and PID 1 starts at once; it then lets the
+ * scheduler place it again (a CPU the host takes away for a while must
+ * not hold it). Returns 1 if it moved.
  */
 static int
 step_aside(void)
@@ -323,7 +325,10 @@ step_aside(void)
 		return 0;
 	for (cpu = (cur + 1) % CPU_SETSIZE; !CPU_ISSET(cpu, &cpus); cpu = (cpu + 1) % CPU_SETSIZE)
 		;
-	return pin(0, cpu) == 0;
+	if (pin(0, cpu) < 0)
+		return 0;
+	sched_setaffinity(0, sizeof(cpus), &cpus);
+	return 1;
 }
 
 /* In the process outside, after the fork. */
@@ -372,8 +377,6 @@ make_net(void)
 			die(EXIT_SETUP, "hand the network namespace over:");
 		close(losock[1]);
 	}
-	if (moved)
-		sched_setaffinity(0, sizeof(cpus), &cpus);
 }
 
 /* Join the network namespace the process outside sends; also
