@@ -961,6 +961,11 @@ container_init(const sigset_t *set)
 			close(finishsock[0]);
 			close(losock[0]);
 			close(root);
+			/* PID 1 may have been handed the outer's CPU already
+			 * (make_net) and passed the pin on: take the caller's
+			 * CPUs back. */
+			if (CPU_COUNT(&cpus) > 1)
+				sched_setaffinity(0, sizeof(cpus), &cpus);
 		}
 		enter_rootfs();
 		exec_program();

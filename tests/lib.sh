@@ -29,7 +29,8 @@ fail() {
 	_n=$((_n + 1)); _fail=$((_fail + 1))
 	echo "not ok $_n - $1"
 	shift
-	[ $# -gt 0 ] && printf '#   %s\n' "$@"
+	# Also on stderr, where prove shows it (CI's log keeps no TAP comments).
+	[ $# -gt 0 ] && printf '#   %s\n' "$@" && printf '#   %s\n' "$@" >&2
 	return 0
 }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $*"; }
