@@ -340,7 +340,7 @@ make_net(void)
 	struct iovec iov = { &b, 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	int fd, i, moved;
+	int fd, i, moved, cpu;
 
 	close(netsock[0]);
 	if (losock[0] >= 0)
@@ -371,8 +371,8 @@ make_net(void)
 		 * namespace, waits behind the program's process on its own:
 		 * hand it this one. It takes back the caller's CPUs itself
 		 * once it has read the byte, which orders the two. */
-		if (moved && !conf.noinit)
-			pin(pid1, sched_getcpu());
+		if (moved && !conf.noinit && (cpu = sched_getcpu()) >= 0)
+			pin(pid1, cpu);
 		if (send(losock[1], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
 			die(EXIT_SETUP, "hand the network namespace over:");
 		close(losock[1]);
@@ -419,14 +419,15 @@ join_net(int rootfd, char *err, size_t errlen)
  * root filesystem's work. PID 1 binds the root before the fork, then
  * makes /dev while the program's process mounts /proc and the read-only
  * and masked paths (a masked file waits for /dev/null: PID 1's first
- * word). Once in the network namespace PID 1 mounts /sys and its masks.
- * The program's process stops after pivot_root; PID 1 (pivot_root moved
- * its root and working directory too) then detaches the old root, which
- * waits for an RCU grace period, and makes the root read-only if asked,
- * while the program's process joins the network namespace, drops its
- * capabilities and loads its seccomp filter. The program's process waits
- * for PID 1's second word before exec. A socket between the two: one byte
- * at a time.
+ * word). Once in the network namespace PID 1 mounts /sys and its masks
+ * while it waits for the program's process to pivot. The program's
+ * process stops after pivot_root; PID 1 (pivot_root moved its root and
+ * working directory too) then detaches the old root, which waits for an
+ * RCU grace period, and makes the root read-only if asked, while the
+ * program's process resets its signals, drops its capabilities, joins the
+ * network namespace and loads its seccomp filter. Once lo is up too, PID
+ * 1 sends its second word, which the program's process waits for before
+ * exec. A socket between the two: one byte at a time.
  */
 static int finishsock[2] = { -1, -1 };
 
@@ -459,7 +460,8 @@ wait_dev(char *err, size_t errlen)
 	return 0;
 }
 
-/* In PID 1, once the program's process has pivoted. */
+/* In PID 1, in the network namespace: /sys, the old root detached once
+ * the program's process has pivoted, lo, and the word to go on. */
 static void
 finish_rootfs(const struct rootfs_opts *ro, int root, const struct rootfs_host *host)
 {

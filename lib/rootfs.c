@@ -52,7 +52,7 @@ struct ctx {
 	int cgroup2;		/* the host has a pure cgroup v2 tree */
 	int pivoted;		/* the host's /sys is out of reach */
 	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
-	int hostsys;		/* the host's /sys, where globs under /sys are listed */
+	int hostsys;		/* the host's /sys, where globs under /sys/devices/system are listed */
 	int proc;		/* the /proc just mounted and checked, or -1 */
 };
 

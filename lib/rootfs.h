@@ -72,7 +72,7 @@ int rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen);
 /* What the host's mount namespace shows, read before pivot_root hides
  * it: whether /sys/fs/cgroup is a pure cgroup v2 tree, and a descriptor
  * of its /sys if that is a sysfs (else -1), where rootfs_sys lists what a
- * glob under /sys matches. */
+ * glob under /sys/devices/system matches. */
 struct rootfs_host {
 	int cgroup2;
 	int sys;
