@@ -480,6 +480,17 @@ hasher(void *arg)
 	return NULL;
 }
 
+/* Tell the hasher no more data comes, and wait for it to end. */
+static void
+end_hasher(struct blob_async *a)
+{
+	pthread_mutex_lock(&a->mu);
+	a->pgone = 1;
+	pthread_cond_broadcast(&a->data);
+	pthread_mutex_unlock(&a->mu);
+	pthread_join(a->hth, NULL);
+}
+
 struct blob_async *
 blob_async_start(struct blob *b)
 {
@@ -504,13 +515,8 @@ blob_async_start(struct blob *b)
 			a->hasher = 1;
 	}
 	if (pthread_create(&a->th, NULL, producer, a) != 0) {
-		if (a->hasher) {
-			pthread_mutex_lock(&a->mu);
-			a->pgone = 1;
-			pthread_cond_broadcast(&a->data);
-			pthread_mutex_unlock(&a->mu);
-			pthread_join(a->hth, NULL);
-		}
+		if (a->hasher)
+			end_hasher(a);
 		b->hout_async = 0;
 		pthread_mutex_destroy(&a->mu);
 		pthread_cond_destroy(&a->space);
@@ -606,15 +612,10 @@ blob_async_stop(struct blob_async *a)
 	pthread_cond_broadcast(&a->space);
 	pthread_mutex_unlock(&a->mu);
 	pthread_join(a->th, NULL);
-	if (a->hasher) {
-		/* The producer is gone: the hasher takes what is left in the
-		 * ring and ends; blob_read hashes in the caller from here. */
-		pthread_mutex_lock(&a->mu);
-		a->pgone = 1;
-		pthread_cond_broadcast(&a->data);
-		pthread_mutex_unlock(&a->mu);
-		pthread_join(a->hth, NULL);
-	}
+	/* The producer is gone: the hasher takes what is left in the ring
+	 * and ends; blob_read hashes in the caller from here. */
+	if (a->hasher)
+		end_hasher(a);
 	a->b->hout_async = 0;
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->space);
