@@ -70,38 +70,27 @@ sep_round() {
 	ip netns exec "s$1" "$TRUE" &&
 	ip netns del "s$1"
 }
-# iproute2 with -batch, the peer created directly in the namespace.
-batch_round() {
-	ip netns add "b$1" &&
+# iproute2 with -batch, the peer created directly in the namespace:
+# ip_round PREFIX SUBNET_BASE VETH_OPTS N.
+ip_round() {
+	ip netns add "$1$4" &&
 	ip -batch - <<-EOF &&
-	link add vb$1 master br0 up type veth peer name eth0 netns b$1
+	link add v$1$4 master br0 up $3 type veth peer name eth0 netns $1$4 $3
 	EOF
-	ip -n "b$1" -batch - <<-EOF &&
+	ip -n "$1$4" -batch - <<-EOF &&
 	link set lo up
-	addr add 10.66.$(($1 / 250 + 101)).$(($1 % 250 + 2))/16 dev eth0
+	addr add 10.66.$(($4 / 250 + $2)).$(($4 % 250 + 2))/16 dev eth0
 	link set eth0 up
 	route add default via 10.66.0.1
 	EOF
-	ip netns exec "b$1" "$TRUE" &&
-	ip netns del "b$1"
+	ip netns exec "$1$4" "$TRUE" &&
+	ip netns del "$1$4"
 }
+batch_round() { ip_round b 101 "" "$1"; }
 # The same with the veth options net-bridge gives (one queue each way on
 # both ends; the kernel otherwise makes one a CPU and cuts them down to one,
 # waiting for RCU grace periods): what is left is the tools' own cost.
-batchq_round() {
-	ip netns add "q$1" &&
-	ip -batch - <<-EOF &&
-	link add vq$1 master br0 up numtxqueues 1 numrxqueues 1 type veth peer name eth0 netns q$1 numtxqueues 1 numrxqueues 1
-	EOF
-	ip -n "q$1" -batch - <<-EOF &&
-	link set lo up
-	addr add 10.66.$(($1 / 250 + 151)).$(($1 % 250 + 2))/16 dev eth0
-	link set eth0 up
-	route add default via 10.66.0.1
-	EOF
-	ip netns exec "q$1" "$TRUE" &&
-	ip netns del "q$1"
-}
+batchq_round() { ip_round q 151 "numtxqueues 1 numrxqueues 1" "$1"; }
 
 # back_to_back ROUND: ms a round over N rounds in a row, wall and CPU
 # (user + system of the processes of the rounds and of the shell running
