@@ -284,13 +284,11 @@ parse_args(int argc, char *argv[])
  * that is not dumpable are refused.
  */
 static int netsock[2] = { -1, -1 };
-/* With an init, the process outside brings lo up after handing the
- * namespace over (the others join meanwhile), then sends a byte here:
- * PID 1 waits for it before it lets the program run. */
-static int losock[2] = { -1, -1 };
 static pid_t pid1;
 /* The CPUs the caller let us use, read before the fork. */
 static cpu_set_t cpus;
+/* PID 1 was sent to another CPU than ours (push_pid1). */
+static int pushed;
 
 union fdmsg {
 	struct cmsghdr h;
@@ -311,24 +309,23 @@ pin(pid_t pid, int cpu)
  * The scheduler puts a new process on its parent's CPU and leaves it
  * waiting there while the parent runs on: the idle CPU only pulls it over
  * once it is no longer "cache hot", about as long as making the network
- * namespace takes. So the process outside moves itself to another of the
- * caller's CPUs first, and PID 1 starts at once; it then lets the
- * scheduler place it again (a CPU the host takes away for a while must
- * not hold it). Returns 1 if it moved.
+ * namespace takes. So the process outside sends PID 1, which has not run
+ * yet, to another of the caller's CPUs and makes the namespace on its
+ * own. (Moving itself instead, as ns-run once did, stops it for the
+ * kernel's stopper thread; this was faster, contrib/notes/issue-2.md.)
+ * PID 1 takes the caller's set back once it has the namespace
+ * (finish_rootfs), the program's process as soon as it starts.
  */
-static int
-step_aside(void)
+static void
+push_pid1(pid_t child)
 {
 	int cur, cpu;
 
 	if (CPU_COUNT(&cpus) < 2 || (cur = sched_getcpu()) < 0)
-		return 0;
+		return;
 	for (cpu = (cur + 1) % CPU_SETSIZE; !CPU_ISSET(cpu, &cpus); cpu = (cpu + 1) % CPU_SETSIZE)
 		;
-	if (pin(0, cpu) < 0)
-		return 0;
-	sched_setaffinity(0, sizeof(cpus), &cpus);
-	return 1;
+	pushed = pin(child, cpu) == 0;
 }
 
 /* In the process outside, after the fork. */
@@ -340,15 +337,14 @@ make_net(void)
 	struct iovec iov = { &b, 1 };
 	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
 	    .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	int fd, i, moved, cpu;
+	int fd, i, cpu;
 
 	close(netsock[0]);
-	if (losock[0] >= 0)
-		close(losock[0]);
-	moved = step_aside();
 	if (unshare(CLONE_NEWNET) < 0)
 		die(EXIT_SETUP, "unshare network namespace:");
-	if (losock[1] < 0 && net_lo_up() < 0)
+	/* With an init, PID 1 brings lo up while it finishes the root
+	 * filesystem, and this CPU is free sooner. */
+	if (conf.noinit && net_lo_up() < 0)
 		die(EXIT_SETUP, "bring lo up:");
 	if ((fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 		die(EXIT_SETUP, "open the network namespace:");
@@ -357,6 +353,12 @@ make_net(void)
 	u.h.cmsg_type = SCM_RIGHTS;
 	u.h.cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(&u.h), &fd, sizeof(int));
+	/* This CPU is about to be idle, while PID 1, which the namespace
+	 * wakes, shares its own with the program's process: hand it this
+	 * one, before the namespace, after which PID 1 takes the caller's
+	 * CPUs back. */
+	if (pushed && (cpu = sched_getcpu()) >= 0)
+		pin(pid1, cpu);
 	/* One for PID 1 and one for the program's process, or one for the
 	 * program as PID 1. EPIPE: the container is gone, its status says why. */
 	for (i = conf.noinit ? 1 : 0; i < 2; i++)
@@ -364,19 +366,6 @@ make_net(void)
 			die(EXIT_SETUP, "hand the network namespace over:");
 	close(fd);
 	close(netsock[1]);
-	if (losock[1] >= 0) {
-		if (net_lo_up() < 0)
-			die(EXIT_SETUP, "bring lo up:");
-		/* Our CPU is about to be idle, while PID 1, woken by the
-		 * namespace, waits behind the program's process on its own:
-		 * hand it this one. It takes back the caller's CPUs itself
-		 * once it has read the byte, which orders the two. */
-		if (moved && !conf.noinit && (cpu = sched_getcpu()) >= 0)
-			pin(pid1, cpu);
-		if (send(losock[1], "", 1, MSG_NOSIGNAL) != 1 && errno != EPIPE)
-			die(EXIT_SETUP, "hand the network namespace over:");
-		close(losock[1]);
-	}
 }
 
 /* Join the network namespace the process outside sends; also
@@ -417,17 +406,19 @@ join_net(int rootfd, char *err, size_t errlen)
 /*
  * With an init and --net new, PID 1 and the program's process share the
  * root filesystem's work. PID 1 binds the root before the fork, then
- * makes /dev while the program's process mounts /proc and the read-only
- * and masked paths (a masked file waits for /dev/null: PID 1's first
- * word). Once in the network namespace PID 1 mounts /sys and its masks
+ * makes /dev while the program's process mounts /proc and the masked
+ * paths (a masked file waits for /dev/null: PID 1's first word). Once in
+ * the network namespace PID 1 mounts /sys and its masks and brings lo up
  * while it waits for the program's process to pivot. The program's
  * process stops after pivot_root; PID 1 (pivot_root moved its root and
  * working directory too) then detaches the old root, which waits for an
- * RCU grace period, and makes the root read-only if asked, while the
- * program's process resets its signals, drops its capabilities, joins the
- * network namespace and loads its seccomp filter. Once lo is up too, PID
- * 1 sends its second word, which the program's process waits for before
- * exec. A socket between the two: one byte at a time.
+ * RCU grace period, makes /proc's read-only paths so, and the root
+ * read-only if asked, while the program's process resets its signals,
+ * drops its capabilities, joins the network namespace and loads its
+ * seccomp filter. Then PID 1 sends its second word, which the program's
+ * process waits for before exec. A socket between the two: one byte at a
+ * time. (The program's process has the longer way, so the work that
+ * either could do is PID 1's.)
  */
 static int finishsock[2] = { -1, -1 };
 
@@ -460,31 +451,46 @@ wait_dev(char *err, size_t errlen)
 	return 0;
 }
 
-/* In PID 1, in the network namespace: /sys, the old root detached once
- * the program's process has pivoted, lo, and the word to go on. */
+/* Whether the program's process has pivoted (or is gone). */
+static int
+pivoted(void)
+{
+	char b;
+
+	return recv(finishsock[0], &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
+}
+
+/* In PID 1, in the network namespace: /sys and lo, the old root detached
+ * and /proc's read-only paths once the program's process has pivoted, and
+ * the word to go on. */
 static void
 finish_rootfs(const struct rootfs_opts *ro, int root, const struct rootfs_host *host)
 {
 	char b, err[512];
-	int sys = 0;
+	int sys = 0, lo = 0;
 
 	close(finishsock[1]);
-	/* /sys, in the network namespace. In a user namespace, which may
-	 * only mount sysfs while another is visible, before the old root is
-	 * detached; otherwise while the program's process has not pivoted
+	/* /sys, in the network namespace, and lo. In a user namespace, which
+	 * may only mount sysfs while another is visible, before the old root
+	 * is detached; otherwise while the program's process has not pivoted
 	 * yet, or else after the detaching (an RCU wait), which goes first. */
-	if (in_userns || recv(finishsock[0], &b, 1, MSG_PEEK | MSG_DONTWAIT) < 0) {
+	if (in_userns || !pivoted()) {
 		if (rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		sys = 1;
 	}
+	if (!pivoted()) {
+		if (net_lo_up() < 0)
+			die(EXIT_SETUP, "bring lo up:");
+		lo = 1;
+	}
 	if (read(finishsock[0], &b, 1) == 1) {
-		if (rootfs_finish(ro, err, sizeof(err)) < 0)
+		if (rootfs_finish(ro, err, sizeof(err)) < 0 ||
+		    (!sys && rootfs_sys(ro, root, host, err, sizeof(err)) < 0) ||
+		    rootfs_proc_ro(ro, root, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
-		if (!sys && rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
-			die(EXIT_SETUP, "%s", err);
-		if (read(losock[0], &b, 1) != 1)
-			die(EXIT_SETUP, "bring lo up: the process outside did not");
+		if (!lo && net_lo_up() < 0)
+			die(EXIT_SETUP, "bring lo up:");
 		if (CPU_COUNT(&cpus) > 1)
 			sched_setaffinity(0, sizeof(cpus), &cpus);
 		/* EPIPE: the program's process is gone; its status says why. */
@@ -964,11 +970,9 @@ container_init(const sigset_t *set)
 	if (child == 0) {
 		if (finishsock[0] >= 0) {
 			close(finishsock[0]);
-			close(losock[0]);
 			close(root);
-			/* PID 1 may have been handed the outer's CPU already
-			 * (make_net) and passed the pin on: take the caller's
-			 * CPUs back. */
+			/* PID 1 was pinned to one CPU (push_pid1, make_net)
+			 * and passed the pin on: take the caller's CPUs back. */
 			if (CPU_COUNT(&cpus) > 1)
 				sched_setaffinity(0, sizeof(cpus), &cpus);
 		}
@@ -1315,9 +1319,6 @@ main(int argc, char *argv[])
 	if (conf.net == NET_NEW &&
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, netsock) < 0)
 		die(EXIT_SETUP, "socketpair:");
-	if (conf.net == NET_NEW && !conf.noinit &&
-	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, losock) < 0)
-		die(EXIT_SETUP, "socketpair:");
 	catch_signals(&set);
 	if (sched_getaffinity(0, sizeof(cpus), &cpus) < 0)
 		CPU_ZERO(&cpus);
@@ -1330,14 +1331,15 @@ main(int argc, char *argv[])
 			close(master);
 		if (netsock[1] >= 0)
 			close(netsock[1]);
-		if (losock[1] >= 0)
-			close(losock[1]);
 		/* If the process outside dies, so does the container. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 		container_init(&set);
 	}
-	if (netsock[1] >= 0)
+	if (netsock[1] >= 0) {
+		if (!conf.noinit)
+			push_pid1(child);
 		make_net();
+	}
 	if (netfd >= 0)
 		close(netfd);
 	if (ptyslave >= 0) {

@@ -539,31 +539,30 @@ each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *
 	return r;
 }
 
-enum { MASK_ALL, MASK_NOT_SYS, MASK_SYS };
+/* Which of the masked and read-only paths: those under /sys can only be
+ * done once /sys is mounted, the others before. */
+enum {
+	RO_NOT_SYS = 1, MASK_NOT_SYS = 2, RO_SYS = 4, MASK_SYS = 8,
+	NOT_SYS = RO_NOT_SYS | MASK_NOT_SYS, SYS = RO_SYS | MASK_SYS,
+	ALL = NOT_SYS | SYS,
+};
 
-/* The masked and read-only paths; all of them, or those under /sys (or
- * not), so that the others can be done before /sys is mounted. */
 static int
 setup_masks(struct ctx *c, int which)
 {
 	const char *const *m = c->o->masked ? c->o->masked : docker_masked;
 	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
-	int sys;
 
 	/* Read-only paths first: masking a file waits for /dev/null when
 	 * another process is making /dev (dev_elsewhere). */
-	for (; *ro; ro++) {
-		sys = strncmp(*ro, "/sys/", 5) == 0;
-		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+	for (; *ro; ro++)
+		if ((which & (strncmp(*ro, "/sys/", 5) == 0 ? RO_SYS : RO_NOT_SYS)) &&
 		    each_match(c, *ro, readonly_path) < 0)
 			return -1;
-	}
-	for (; *m; m++) {
-		sys = strncmp(*m, "/sys/", 5) == 0;
-		if ((which == MASK_ALL || sys == (which == MASK_SYS)) &&
+	for (; *m; m++)
+		if ((which & (strncmp(*m, "/sys/", 5) == 0 ? MASK_SYS : MASK_NOT_SYS)) &&
 		    each_match(c, *m, mask_path) < 0)
 			return -1;
-	}
 	return 0;
 }
 
@@ -899,7 +898,30 @@ rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
 	struct ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys, -1 };
 	int r;
 
-	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, MASK_SYS) < 0) ? -1 : 0;
+	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, SYS) < 0) ? -1 : 0;
+	c.root = -1;
+	ctx_close(&c);
+	return r;
+}
+
+/* /proc's read-only paths, for a rootfs_enter with finish_elsewhere, once
+ * it has pivoted (its /proc is mounted and checked by then); root from
+ * rootfs_prepare. */
+int
+rootfs_proc_ro(const struct rootfs_opts *o, int root, char *err, size_t errlen)
+{
+	struct ctx c = { o, root, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
+	struct statfs sf;
+	int r;
+
+	if (o->privileged)
+		return 0;
+	c.proc = open_beneath(root, "proc", O_PATH | O_DIRECTORY, 0);
+	if (c.proc < 0 || fstatfs(c.proc, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
+		errno = EXDEV;
+		r = fail(&c, "/proc in %s is not the procfs just mounted", o->path);
+	} else
+		r = setup_masks(&c, RO_NOT_SYS);
 	c.root = -1;
 	ctx_close(&c);
 	return r;
@@ -913,11 +935,13 @@ rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
 int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct rootfs_host h;
+	struct rootfs_host h = { 0, -1 };
 	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1, -1 };
 	int r;
 
-	rootfs_host_probe(&h);
+	/* With finish_elsewhere, /sys is another process's business. */
+	if (o->oci || !o->finish_elsewhere)
+		rootfs_host_probe(&h);
 	c.cgroup2 = h.cgroup2;
 	c.hostsys = h.sys;
 
@@ -929,13 +953,13 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 		return -1;
 
 	if (o->oci) {
-		if (setup_oci(&c) < 0 || setup_masks(&c, MASK_ALL) < 0)
+		if (setup_oci(&c) < 0 || setup_masks(&c, ALL) < 0)
 			goto fail;
 	} else if (setup_proc(&c) < 0 || (!o->dev_elsewhere && setup_dev(&c) < 0) ||
-	    (!o->privileged && setup_masks(&c, MASK_NOT_SYS) < 0) ||
+	    (!o->privileged && setup_masks(&c, o->finish_elsewhere ? MASK_NOT_SYS : NOT_SYS) < 0) ||
 	    (o->before_sys && o->before_sys(c.root, err, errlen) < 0) ||
 	    (!o->finish_elsewhere && (setup_sys(&c) < 0 ||
-	    (!o->privileged && setup_masks(&c, MASK_SYS) < 0))))
+	    (!o->privileged && setup_masks(&c, SYS) < 0))))
 		goto fail;
 
 	if (dev_ready(&c) < 0)

@@ -26,10 +26,11 @@ struct rootfs_opts {
 	 * meantime, as sysfs shows the mounter's. Returns 0, or -1 with
 	 * err filled. Not called for an OCI bundle's mounts. */
 	int (*before_sys)(int rootfd, char *err, size_t errlen);
-	/* Stop after pivot_root: /sys and its masks (rootfs_sys), detaching
-	 * the old root and --read-only (rootfs_finish) are left to another
-	 * process of the mount namespace, while this one goes on; the caller
-	 * must wait for it before exec. */
+	/* Stop after pivot_root: /sys and its masks (rootfs_sys), /proc's
+	 * read-only paths (rootfs_proc_ro), detaching the old root and
+	 * --read-only (rootfs_finish) are left to another process of the
+	 * mount namespace, while this one goes on; the caller must wait for
+	 * it before exec. */
 	int finish_elsewhere;
 	/* rootfs_prepare was called already (in this mount namespace). */
 	int prepared;
@@ -57,9 +58,10 @@ int rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen);
  * while rootfs_enter goes on; rootfs_sys (finish_elsewhere) mounts /sys
  * and its masks, before or after rootfs_enter's pivot_root (sysfs is not
  * bound from the host here where it cannot be mounted; h: what
- * rootfs_host_probe() found before the fork); rootfs_finish, in a process whose
- * root and working directory were the old root and once rootfs_enter has
- * pivoted, detaches the old root and makes / read-only if asked. Errors
+ * rootfs_host_probe() found before the fork); once rootfs_enter has
+ * pivoted, rootfs_proc_ro makes /proc's read-only paths so, and
+ * rootfs_finish, in a process whose root and working directory were the
+ * old root, detaches the old root and makes / read-only if asked. Errors
  * as rootfs_enter's.
  */
 int rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen);
@@ -67,6 +69,7 @@ int rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen);
 struct rootfs_host;
 int rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
     char *err, size_t errlen);
+int rootfs_proc_ro(const struct rootfs_opts *o, int root, char *err, size_t errlen);
 int rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen);
 
 /* What the host's mount namespace shows, read before pivot_root hides
