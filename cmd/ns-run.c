@@ -460,34 +460,55 @@ pivoted(void)
 	return recv(finishsock[0], &b, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
 }
 
-/* In PID 1, in the network namespace: /sys and lo, the old root detached
- * and /proc's read-only paths once the program's process has pivoted, and
- * the word to go on. */
+/* Once the program's process has pivoted: the old root detached (an RCU
+ * wait) and /proc's read-only paths. Returns 0 if it is gone instead. */
+static int
+finish_old_root(const struct rootfs_opts *ro, int root)
+{
+	char b, err[512];
+
+	if (read(finishsock[0], &b, 1) != 1)
+		return 0;
+	if (rootfs_finish(ro, err, sizeof(err)) < 0 || rootfs_proc_ro(ro, root, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
+	return 1;
+}
+
+/*
+ * In PID 1: the network namespace joined, /sys and lo in it, the old root,
+ * and the word to go on. The namespace may come before the program's
+ * process pivots or after (when making it is slow), and what comes first
+ * is acted on first. In a user namespace, which may only mount sysfs
+ * while another is visible, /sys comes before the old root is detached.
+ */
 static void
 finish_rootfs(const struct rootfs_opts *ro, int root, const struct rootfs_host *host)
 {
-	char b, err[512];
-	int sys = 0, lo = 0;
+	struct pollfd pf[2] = { { netsock[0], POLLIN, 0 }, { finishsock[0], POLLIN, 0 } };
+	char err[512];
+	int sys = 0, lo = 0, old = 0;
 
 	close(finishsock[1]);
-	/* /sys, in the network namespace, and lo. In a user namespace, which
-	 * may only mount sysfs while another is visible, before the old root
-	 * is detached; otherwise while the program's process has not pivoted
-	 * yet, or else after the detaching (an RCU wait), which goes first. */
-	if (in_userns || !pivoted()) {
+	if (!in_userns) {
+		while (poll(pf, 2, -1) < 0 && errno == EINTR)
+			;
+		if (!(pf[0].revents & POLLIN) && pivoted())
+			old = finish_old_root(ro, root);
+	}
+	if (join_net(-1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
+	if (in_userns || (!old && !pivoted())) {
 		if (rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		sys = 1;
 	}
-	if (!pivoted()) {
+	if (!old && !pivoted()) {
 		if (net_lo_up() < 0)
 			die(EXIT_SETUP, "bring lo up:");
 		lo = 1;
 	}
-	if (read(finishsock[0], &b, 1) == 1) {
-		if (rootfs_finish(ro, err, sizeof(err)) < 0 ||
-		    (!sys && rootfs_sys(ro, root, host, err, sizeof(err)) < 0) ||
-		    rootfs_proc_ro(ro, root, err, sizeof(err)) < 0)
+	if (old || (old = finish_old_root(ro, root))) {
+		if (!sys && rootfs_sys(ro, root, host, err, sizeof(err)) < 0)
 			die(EXIT_SETUP, "%s", err);
 		if (!lo && net_lo_up() < 0)
 			die(EXIT_SETUP, "bring lo up:");
@@ -991,13 +1012,12 @@ container_init(const sigset_t *set)
 	}
 	if (ptyslave >= 0)
 		close(ptyslave);
-	if (join_net(-1, err, sizeof(err)) < 0)
-		die(EXIT_SETUP, "%s", err);
 	if (finishsock[0] >= 0) {
 		finish_rootfs(&ro, root, &host);
 		close(root);
 		rootfs_host_close(&host);
-	}
+	} else if (join_net(-1, err, sizeof(err)) < 0)
+		die(EXIT_SETUP, "%s", err);
 	/* When PID 1 exits, the kernel kills everything left inside. */
 #if defined(__x86_64__)
 	{
