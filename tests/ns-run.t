@@ -127,6 +127,22 @@ testcmd "and a caller's narrower set" 0 "0 0" \
     taskset -c 0 ns-run --rootfs "$R" -- /bin/sh -c 'echo $(sed -n "s/^Cpus_allowed_list:\t//p" /proc/1/status /proc/self/status)'
 testcmd "--net new has only lo, up" 0 "lo UP" \
     run -- /bin/sh -c 'echo $(ls /sys/class/net) $(ip link show lo | grep -o "UP" | head -1)'
+# When making the network namespace is slow, PID 1 detaches the old root
+# and makes /proc's read-only paths before it joins the namespace: the
+# container must be the same. strace delays the outer's second unshare,
+# the one that makes the namespace.
+probe='echo $(ls /sys/class/net) $(ip link show lo | grep -o "UP" | head -1) $(grep -c . /proc/self/mountinfo) $(grep " /proc/sys " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1) $(grep -c " / / " /proc/self/mountinfo)'
+if command -v strace >/dev/null; then
+	want=$(run -- /bin/sh -c "$probe")
+	testcmd "a slow network namespace: the same container" 0 "$want" \
+	    strace -f -qq -o "$TMP/slow-net" -e trace=unshare,umount2,setns \
+	    -e inject=unshare:delay_enter=50000:when=2 ns-run --rootfs "$R" -- /bin/sh -c "$probe"
+	ok "and the old root was detached first" \
+	    awk '/umount2\(/ && !u { u = NR } /setns\(/ && !s { s = NR } END { exit !(u && s && u < s) }' "$TMP/slow-net"
+else
+	skip "a slow network namespace: strace not installed"
+	skip "and the old root was detached first: strace not installed"
+fi
 
 # --- init: reaping and signals ------------------------------------------
 # An idle container's PID 1 gives the binary's pages back once the program
