@@ -661,30 +661,32 @@ build_env(const char *home)
 static void
 reset_signals(void)
 {
-	unsigned long long ign = ~0ULL;
-	char buf[4096], *p;
+	/* The kernel's struct sigaction: the handler first but on MIPS. */
+	struct {
+#if defined(__mips__)
+		unsigned long flags;
+		void *handler;
+#else
+		void *handler;
+		unsigned long flags;
+#endif
+		unsigned long rest[3];
+	} old;
+	static const struct { unsigned long a[5]; } dfl;
 	sigset_t all;
-	ssize_t n;
-	int fd, s;
+	int s;
 
 	/* Exec sets caught signals back to the default, but not ignored
-	 * ones: those are what the container must not inherit. The new
-	 * /proc names them in one read, where asking is a call a signal. */
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			if ((p = strstr(buf, "\nSigIgn:\t")) != NULL)
-				ign = strtoull(p + 9, NULL, 16);
-		}
-	}
-	/* Through the kernel: musl refuses 32-34, which it keeps for
-	 * itself, and a caller may well have ignored them (CI's does). */
+	 * ones: those are what the container must not inherit. Asking the
+	 * kernel signal by signal is cheaper than reading /proc/self/status
+	 * from a /proc just mounted. Through the kernel: musl refuses 32-34,
+	 * which it keeps for itself, and a caller may well have ignored them
+	 * (CI's does). */
 	for (s = 1; s < NSIG; s++)
-		if (ign & (1ULL << (s - 1)))
-			syscall(SYS_rt_sigaction, s, &(struct { unsigned long a[4]; }){ { 0 } },
-			    NULL, NSIG / 8);
+		if (s != SIGKILL && s != SIGSTOP &&
+		    syscall(SYS_rt_sigaction, s, NULL, &old, NSIG / 8) == 0 &&
+		    old.handler == (void *)SIG_IGN)
+			syscall(SYS_rt_sigaction, s, &dfl, NULL, NSIG / 8);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
