@@ -363,6 +363,43 @@ open_in(struct ctx *c, const char *path, int flags)
 	return open_beneath(c->root, path, flags, 0);
 }
 
+/* The mount API of Linux 5.12 (not in musl's headers). */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+#ifndef MOVE_MOUNT_F_EMPTY_PATH
+#define MOVE_MOUNT_F_EMPTY_PATH 0x04
+#define MOVE_MOUNT_T_EMPTY_PATH 0x40
+#endif
+#ifndef MOUNT_ATTR_RDONLY
+#define MOUNT_ATTR_RDONLY 0x1
+#endif
+struct mount_attr_v0 {
+	uint64_t attr_set, attr_clr, propagation, userns_fd;
+};
+
+/* A copy of the mount at src put on dst, by descriptors, where a bind
+ * looks both up through /proc/self/fd. Returns 1 when the kernel lacks
+ * the calls. */
+static int
+bind_fd(int src, int dst)
+{
+	int tree, r, saved;
+
+	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
+	if (tree < 0)
+		return errno == ENOSYS ? 1 : -1;
+	r = (int)syscall(SYS_move_mount, tree, "", dst, "",
+	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	saved = errno;
+	close(tree);
+	errno = saved;
+	return r;
+}
+
 /* A masked path: a file gets /dev/null bound on it, a directory an empty
  * read-only tmpfs. */
 static int
@@ -385,8 +422,10 @@ mask_path(struct ctx *c, const char *path)
 	if (S_ISDIR(st.st_mode) && c->empty >= 0) {
 		/* The same empty tmpfs again: one superblock less to make
 		 * now and to tear down at the end. A bind keeps its flags. */
-		fdpath(c->empty, src, sizeof(src));
-		r = mount(src, dst, NULL, MS_BIND, NULL);
+		if ((r = bind_fd(c->empty, fd)) > 0) {
+			fdpath(c->empty, src, sizeof(src));
+			r = mount(src, dst, NULL, MS_BIND, NULL);
+		}
 	} else if (S_ISDIR(st.st_mode)) {
 		r = mount("tmpfs", dst, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV |
 		    MS_NOEXEC, "size=0,mode=555");
@@ -410,32 +449,16 @@ mask_path(struct ctx *c, const char *path)
 			}
 			c->null = nullfd;
 		}
-		fdpath(c->null, src, sizeof(src));
-		r = mount(src, dst, NULL, MS_BIND, NULL);
+		if ((r = bind_fd(c->null, fd)) > 0) {
+			fdpath(c->null, src, sizeof(src));
+			r = mount(src, dst, NULL, MS_BIND, NULL);
+		}
 	}
 	close(fd);
 	if (r < 0)
 		return fail(c, "mask %s:", path);
 	return 0;
 }
-
-/* The mount API of Linux 5.12 (not in musl's headers). */
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x04
-#define MOVE_MOUNT_T_EMPTY_PATH 0x40
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x1
-#endif
-struct mount_attr_v0 {
-	uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
 
 /* A read-only copy of the tree at fd, put in its place: three calls on
  * descriptors, where a bind and a remount each look a path up through
