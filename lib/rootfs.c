@@ -381,19 +381,28 @@ struct mount_attr_v0 {
 	uint64_t attr_set, attr_clr, propagation, userns_fd;
 };
 
-/* A copy of the mount at src put on dst, by descriptors, where a bind
- * looks both up through /proc/self/fd. Returns 1 when the kernel lacks
- * the calls. */
+/* A copy of the mount (or, recursive, the tree) at src put on dst, with
+ * attr set on it first if not NULL: calls on descriptors, where a bind
+ * and a remount each look their paths up through /proc/self/fd. Returns
+ * 1 when the kernel lacks the calls. */
 static int
-bind_fd(int src, int dst)
+clone_onto(int src, int dst, int recursive, const struct mount_attr_v0 *attr)
 {
 	int tree, r, saved;
 
-	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH);
+	tree = (int)syscall(SYS_open_tree, src, "", OPEN_TREE_CLONE | O_CLOEXEC |
+	    AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return errno == ENOSYS ? 1 : -1;
-	r = (int)syscall(SYS_move_mount, tree, "", dst, "",
-	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	r = attr ? (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH |
+	    (recursive ? AT_RECURSIVE : 0), attr, sizeof(*attr)) : 0;
+	if (r < 0 && errno == ENOSYS) {
+		close(tree);
+		return 1;
+	}
+	if (r == 0)
+		r = (int)syscall(SYS_move_mount, tree, "", dst, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
 	saved = errno;
 	close(tree);
 	errno = saved;
@@ -422,7 +431,7 @@ mask_path(struct ctx *c, const char *path)
 	if (S_ISDIR(st.st_mode) && c->empty >= 0) {
 		/* The same empty tmpfs again: one superblock less to make
 		 * now and to tear down at the end. A bind keeps its flags. */
-		if ((r = bind_fd(c->empty, fd)) > 0) {
+		if ((r = clone_onto(c->empty, fd, 0, NULL)) > 0) {
 			fdpath(c->empty, src, sizeof(src));
 			r = mount(src, dst, NULL, MS_BIND, NULL);
 		}
@@ -449,7 +458,7 @@ mask_path(struct ctx *c, const char *path)
 			}
 			c->null = nullfd;
 		}
-		if ((r = bind_fd(c->null, fd)) > 0) {
+		if ((r = clone_onto(c->null, fd, 0, NULL)) > 0) {
 			fdpath(c->null, src, sizeof(src));
 			r = mount(src, dst, NULL, MS_BIND, NULL);
 		}
@@ -460,32 +469,13 @@ mask_path(struct ctx *c, const char *path)
 	return 0;
 }
 
-/* A read-only copy of the tree at fd, put in its place: three calls on
- * descriptors, where a bind and a remount each look a path up through
- * /proc. Returns 1 when the kernel lacks the calls. */
+/* A read-only copy of the tree at fd, put in its place. */
 static int
 readonly_clone(int fd)
 {
-	struct mount_attr_v0 ma = { .attr_set = MOUNT_ATTR_RDONLY };
-	int tree, r, saved;
+	static const struct mount_attr_v0 ro = { .attr_set = MOUNT_ATTR_RDONLY };
 
-	tree = (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | O_CLOEXEC |
-	    AT_EMPTY_PATH | AT_RECURSIVE);
-	if (tree < 0)
-		return errno == ENOSYS ? 1 : -1;
-	r = (int)syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE,
-	    &ma, sizeof(ma));
-	if (r < 0 && errno == ENOSYS) {
-		close(tree);
-		return 1;
-	}
-	if (r == 0)
-		r = (int)syscall(SYS_move_mount, tree, "", fd, "",
-		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-	saved = errno;
-	close(tree);
-	errno = saved;
-	return r;
+	return clone_onto(fd, fd, 1, &ro);
 }
 
 static int
