@@ -95,6 +95,7 @@ LIBOBJ = \
 	lib/pkbuf.o \
 	lib/pkjson.o \
 	lib/rootfs.o \
+	lib/rootfs_oci.o \
 	lib/seccomp.o \
 	lib/sha256.o \
 	lib/tar.o \
@@ -115,6 +116,7 @@ LIBHDR = \
 	lib/ocistate.h \
 	lib/pack.h \
 	lib/rootfs.h \
+	lib/rootfs_ctx.h \
 	lib/util.h \
 	lib/yamlflat.h
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /* rootfs.c: a directory becomes a container's root: /proc, /dev, /sys,
- * masks, pivot_root. Every mountpoint is resolved beneath the root. */
+ * masks, pivot_root (an OCI bundle's own mounts: rootfs_oci.c). Every
+ * mountpoint is resolved beneath the root. */
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -23,11 +24,8 @@
 #include "ocispec.h"
 #include "mountops.h"
 #include "rootfs.h"
+#include "rootfs_ctx.h"
 #include "util.h"
-
-#define PROC_SUPER_MAGIC 0x9fa0
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#define SYSFS_MAGIC 0x62656572
 
 /* Docker's defaults (runtime-facts.md). */
 static const char *const docker_masked[] = {
@@ -41,26 +39,10 @@ static const char *const docker_readonly[] = {
 	NULL,
 };
 
-/* The state of one rootfs_enter call. */
-struct ctx {
-	const struct rootfs_opts *o;
-	int root;		/* O_PATH fd of the root's own mount */
-	char *err;
-	size_t errlen;
-	int null;		/* the checked /dev/null, once a file is masked */
-	int empty;		/* the empty tmpfs, once a directory is masked */
-	int cgroup2;		/* the host has a pure cgroup v2 tree */
-	int pivoted;		/* the host's /sys is out of reach */
-	int dev_ready;		/* /dev is made (here, or wait_dev said so) */
-	int hostsys;		/* the host's /sys, where globs under /sys/devices/system are listed */
-	int proc;		/* the /proc just mounted and checked, or -1 */
-};
-
-static int fail(struct ctx *c, const char *fmt, ...);
 
 /* With dev_elsewhere, wait for the process making /dev. */
 static int
-dev_ready(struct ctx *c)
+dev_ready(struct rootfs_ctx *c)
 {
 	if (!c->dev_ready && c->o->wait_dev && c->o->wait_dev(c->err, c->errlen) < 0)
 		return -1;
@@ -69,8 +51,8 @@ dev_ready(struct ctx *c)
 }
 
 /* Record "what: why" (a format ending in ':' gets strerror) and fail. */
-static int
-fail(struct ctx *c, const char *fmt, ...)
+int
+rootfs_fail(struct rootfs_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -80,46 +62,46 @@ fail(struct ctx *c, const char *fmt, ...)
 	return -1;
 }
 
-static int
-mount_on(struct ctx *c, const char *src, int dstfd, const char *fstype,
+int
+rootfs_mount_on(struct rootfs_ctx *c, const char *src, int dstfd, const char *fstype,
     unsigned long flags, const char *data, const char *what)
 {
 	char dst[32];
 
 	fdpath(dstfd, dst, sizeof(dst));
 	if (mount(src, dst, fstype, flags, data) < 0)
-		return fail(c, "mount %s:", what);
+		return rootfs_fail(c, "mount %s:", what);
 	return 0;
 }
 
 /* Remount what is at path (beneath the root) with flags, keeping the
  * flags the kernel has locked. */
-static int
-remount_flags(struct ctx *c, const char *path, unsigned long flags)
+int
+rootfs_remount_flags(struct rootfs_ctx *c, const char *path, unsigned long flags)
 {
 	char p[32];
 	int fd, r;
 
 	if ((fd = open_beneath(c->root, path, O_PATH, 0)) < 0)
-		return fail(c, "remount %s:", path);
+		return rootfs_fail(c, "remount %s:", path);
 	fdpath(fd, p, sizeof(p));
 	r = mount(NULL, p, NULL, MS_REMOUNT | MS_BIND | flags | mop_locked_flags(fd), NULL);
 	close(fd);
 	if (r < 0)
-		return fail(c, "remount %s:", path);
+		return rootfs_fail(c, "remount %s:", path);
 	return 0;
 }
 
-static int
-remount_ro(struct ctx *c, const char *path)
+int
+rootfs_remount_ro(struct rootfs_ctx *c, const char *path)
 {
-	return remount_flags(c, path, MS_RDONLY);
+	return rootfs_remount_flags(c, path, MS_RDONLY);
 }
 
 /* A device node; in a user namespace, where mknod is refused, the host's
  * node bound on an empty file, after checking it is what it claims. */
 static int
-make_node(struct ctx *c, int devfd, const char *name, unsigned maj, unsigned min)
+make_node(struct rootfs_ctx *c, int devfd, const char *name, unsigned maj, unsigned min)
 {
 	char src[64], dst[32];
 	struct stat st;
@@ -129,59 +111,59 @@ make_node(struct ctx *c, int devfd, const char *name, unsigned maj, unsigned min
 	if (mknodat(devfd, name, S_IFCHR | 0666, makedev(maj, min)) == 0)
 		return 0;
 	if (errno != EPERM)
-		return fail(c, "mknod /dev/%s:", name);
+		return rootfs_fail(c, "mknod /dev/%s:", name);
 	snprintf(src, sizeof(src), "/dev/%s", name);
 	hostfd = open(src, O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	if (hostfd < 0 || fstat(hostfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
 	    st.st_rdev != makedev(maj, min)) {
 		errno = ENODEV;
-		return fail(c, "host %s is not the device %u:%u", src, maj, min);
+		return rootfs_fail(c, "host %s is not the device %u:%u", src, maj, min);
 	}
 	fd = openat(devfd, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0666);
 	if (fd < 0)
-		return fail(c, "create /dev/%s:", name);
+		return rootfs_fail(c, "create /dev/%s:", name);
 	close(fd);
 	if ((fd = openat(devfd, name, O_PATH | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return fail(c, "open /dev/%s:", name);
+		return rootfs_fail(c, "open /dev/%s:", name);
 	fdpath(hostfd, src, sizeof(src));
 	fdpath(fd, dst, sizeof(dst));
 	r = mount(src, dst, NULL, MS_BIND, NULL);
 	close(fd);
 	close(hostfd);
 	if (r < 0)
-		return fail(c, "bind /dev/%s:", name);
+		return rootfs_fail(c, "bind /dev/%s:", name);
 	return 0;
 }
 
 /* A mountpoint beneath the root, made when missing, never followed out. */
-static int
-mountpoint(struct ctx *c, const char *path)
+int
+rootfs_mountpoint(struct rootfs_ctx *c, const char *path)
 {
 	int fd = mkdir_beneath(c->root, path, 0755);
 
 	if (fd < 0)
-		fail(c, "mountpoint %s in %s:", path, c->o->path);
+		rootfs_fail(c, "mountpoint %s in %s:", path, c->o->path);
 	return fd;
 }
 
 static int
-mount_in_dev(struct ctx *c, int devfd, const char *dir, const char *src,
+mount_in_dev(struct rootfs_ctx *c, int devfd, const char *dir, const char *src,
     const char *fstype, unsigned long flags, const char *data)
 {
 	char what[64];
 	int fd, r;
 
 	if ((fd = openat(devfd, dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return fail(c, "open /dev/%s:", dir);
+		return rootfs_fail(c, "open /dev/%s:", dir);
 	snprintf(what, sizeof(what), "%s on /dev/%s", fstype, dir);
-	r = mount_on(c, src, fd, fstype, flags, data, what);
+	r = rootfs_mount_on(c, src, fd, fstype, flags, data, what);
 	close(fd);
 	return r;
 }
 
 /* The device nodes and links every container's /dev holds. */
-static int
-dev_nodes(struct ctx *c, int devfd)
+int
+rootfs_dev_nodes(struct rootfs_ctx *c, int devfd)
 {
 	static const struct {
 		const char *name;
@@ -206,13 +188,13 @@ dev_nodes(struct ctx *c, int devfd)
 	umask(mask);
 	for (i = 0; i < LEN(links); i++)
 		if (symlinkat(links[i][0], devfd, links[i][1]) < 0)
-			return fail(c, "symlink /dev/%s:", links[i][1]);
+			return rootfs_fail(c, "symlink /dev/%s:", links[i][1]);
 	return 0;
 }
 
 /* The pty bound on /dev/console, when there is one. */
-static int
-dev_console(struct ctx *c, int devfd)
+int
+rootfs_dev_console(struct rootfs_ctx *c, int devfd)
 {
 	char src[32];
 	int fd, r;
@@ -223,7 +205,7 @@ dev_console(struct ctx *c, int devfd)
 		int pty = open(c->o->ptyname, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 
 		if (pty < 0)
-			return fail(c, "open %s:", c->o->ptyname);
+			return rootfs_fail(c, "open %s:", c->o->ptyname);
 		fd = openat(devfd, "console", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
 		if (fd >= 0) {
 			close(fd);
@@ -231,10 +213,10 @@ dev_console(struct ctx *c, int devfd)
 		}
 		if (fd < 0) {
 			close(pty);
-			return fail(c, "create /dev/console:");
+			return rootfs_fail(c, "create /dev/console:");
 		}
 		fdpath(pty, src, sizeof(src));
-		r = mount_on(c, src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
+		r = rootfs_mount_on(c, src, fd, NULL, MS_BIND, NULL, "the pty on /dev/console");
 		close(fd);
 		close(pty);
 		if (r < 0)
@@ -245,26 +227,26 @@ dev_console(struct ctx *c, int devfd)
 
 /* A fresh tmpfs /dev: never the image's own nodes or symlinks. */
 static int
-setup_dev(struct ctx *c)
+setup_dev(struct rootfs_ctx *c)
 {
 	char opts[96];
 	int fd, devfd, r = -1;
 
-	if ((fd = mountpoint(c, "dev")) < 0)
+	if ((fd = rootfs_mountpoint(c, "dev")) < 0)
 		return -1;
-	r = mount_on(c, "tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+	r = rootfs_mount_on(c, "tmpfs", fd, "tmpfs", MS_NOSUID | MS_STRICTATIME,
 	    "mode=755,size=65536k", "tmpfs on /dev");
 	close(fd);
 	if (r < 0)
 		return -1;
 	if ((devfd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
-		return fail(c, "open /dev:");
+		return rootfs_fail(c, "open /dev:");
 	r = -1;
-	if (dev_nodes(c, devfd) < 0)
+	if (rootfs_dev_nodes(c, devfd) < 0)
 		goto out;
 	if (mkdirat(devfd, "pts", 0755) < 0 || mkdirat(devfd, "shm", 01777) < 0 ||
 	    mkdirat(devfd, "mqueue", 0755) < 0) {
-		fail(c, "mkdir in /dev:");
+		rootfs_fail(c, "mkdir in /dev:");
 		goto out;
 	}
 	/* gid 5 is "tty" everywhere; in a user namespace it may not be
@@ -277,7 +259,7 @@ setup_dev(struct ctx *c)
 	    mount_in_dev(c, devfd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    NULL) < 0)
 		goto out;
-	if (dev_console(c, devfd) < 0)
+	if (rootfs_dev_console(c, devfd) < 0)
 		goto out;
 	r = 0;
 out:
@@ -286,14 +268,14 @@ out:
 }
 
 static int
-setup_proc(struct ctx *c)
+setup_proc(struct rootfs_ctx *c)
 {
 	struct statfs sf;
 	int fd, r;
 
-	if ((fd = mountpoint(c, "proc")) < 0)
+	if ((fd = rootfs_mountpoint(c, "proc")) < 0)
 		return -1;
-	r = mount_on(c, "proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
+	r = rootfs_mount_on(c, "proc", fd, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "proc on /proc");
 	close(fd);
 	if (r < 0)
 		return -1;
@@ -304,20 +286,20 @@ setup_proc(struct ctx *c)
 		if (fd >= 0)
 			close(fd);
 		errno = EXDEV;
-		return fail(c, "/proc in %s is not the procfs just mounted", c->o->path);
+		return rootfs_fail(c, "/proc in %s is not the procfs just mounted", c->o->path);
 	}
 	c->proc = fd;
 	return 0;
 }
 
 static int
-setup_sys(struct ctx *c)
+setup_sys(struct rootfs_ctx *c)
 {
 	unsigned long ro = c->o->privileged ? 0 : MS_RDONLY;
 	char dst[32];
 	int fd, r;
 
-	if ((fd = mountpoint(c, "sys")) < 0)
+	if ((fd = rootfs_mountpoint(c, "sys")) < 0)
 		return -1;
 	fdpath(fd, dst, sizeof(dst));
 	r = mount("sysfs", dst, "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC | ro, NULL);
@@ -327,12 +309,12 @@ setup_sys(struct ctx *c)
 		r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
 		close(fd);
 		if (r < 0)
-			return fail(c, "bind the host's /sys:");
-		return ro ? remount_ro(c, "sys") : 0;
+			return rootfs_fail(c, "bind the host's /sys:");
+		return ro ? rootfs_remount_ro(c, "sys") : 0;
 	}
 	close(fd);
 	if (r < 0)
-		return fail(c, "mount sysfs on /sys:");
+		return rootfs_fail(c, "mount sysfs on /sys:");
 	if (c->cgroup2) {
 		/* Pure cgroup v2: with the cgroup namespace, the container
 		 * sees its own subtree as the root, read-only. */
@@ -343,7 +325,7 @@ setup_sys(struct ctx *c)
 			    MS_NOEXEC | ro, NULL);
 			close(fd);
 			if (r < 0 && errno != EPERM)
-				return fail(c, "mount cgroup2 on /sys/fs/cgroup:");
+				return rootfs_fail(c, "mount cgroup2 on /sys/fs/cgroup:");
 		}
 	}
 	return 0;
@@ -353,7 +335,7 @@ setup_sys(struct ctx *c)
  * opened from there (it cannot lead out: no "..", no symlink followed),
  * not looked up from the root again. */
 static int
-open_in(struct ctx *c, const char *path, int flags)
+open_in(struct rootfs_ctx *c, const char *path, int flags)
 {
 	const char *name = path + 6;
 
@@ -412,7 +394,7 @@ clone_onto(int src, int dst, int recursive, const struct mount_attr_v0 *attr)
 /* A masked path: a file gets /dev/null bound on it, a directory an empty
  * read-only tmpfs. */
 static int
-mask_path(struct ctx *c, const char *path)
+mask_path(struct rootfs_ctx *c, const char *path)
 {
 	char src[32], dst[32];
 	struct stat st, nst;
@@ -421,11 +403,11 @@ mask_path(struct ctx *c, const char *path)
 	if ((fd = open_in(c, path, O_PATH | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return fail(c, "mask %s:", path);
+		return rootfs_fail(c, "mask %s:", path);
 	}
 	if (fstat(fd, &st) < 0) {
 		close(fd);
-		return fail(c, "mask %s:", path);
+		return rootfs_fail(c, "mask %s:", path);
 	}
 	fdpath(fd, dst, sizeof(dst));
 	if (S_ISDIR(st.st_mode) && c->empty >= 0) {
@@ -454,7 +436,7 @@ mask_path(struct ctx *c, const char *path)
 					close(nullfd);
 				close(fd);
 				errno = ENODEV;
-				return fail(c, "mask %s: /dev/null is not the null device", path);
+				return rootfs_fail(c, "mask %s: /dev/null is not the null device", path);
 			}
 			c->null = nullfd;
 		}
@@ -465,7 +447,7 @@ mask_path(struct ctx *c, const char *path)
 	}
 	close(fd);
 	if (r < 0)
-		return fail(c, "mask %s:", path);
+		return rootfs_fail(c, "mask %s:", path);
 	return 0;
 }
 
@@ -479,7 +461,7 @@ readonly_clone(int fd)
 }
 
 static int
-readonly_path(struct ctx *c, const char *path)
+readonly_path(struct rootfs_ctx *c, const char *path)
 {
 	char p[32];
 	int fd, r;
@@ -487,24 +469,24 @@ readonly_path(struct ctx *c, const char *path)
 	if ((fd = open_in(c, path, O_PATH | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		return fail(c, "read-only %s:", path);
+		return rootfs_fail(c, "read-only %s:", path);
 	}
 	if ((r = readonly_clone(fd)) <= 0) {
 		close(fd);
-		return r < 0 ? fail(c, "read-only %s:", path) : 0;
+		return r < 0 ? rootfs_fail(c, "read-only %s:", path) : 0;
 	}
 	fdpath(fd, p, sizeof(p));
 	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
 	close(fd);
 	if (r < 0)
-		return fail(c, "bind %s:", path);
-	return remount_ro(c, path);
+		return rootfs_fail(c, "bind %s:", path);
+	return rootfs_remount_ro(c, path);
 }
 
 /* Apply fn to path; a single '*' in one component (Docker's cpu-star
  * thermal_throttle) is matched against that directory's entries. */
 static int
-each_match(struct ctx *c, const char *path, int (*fn)(struct ctx *, const char *))
+each_match(struct rootfs_ctx *c, const char *path, int (*fn)(struct rootfs_ctx *, const char *))
 {
 	char dir[256], full[512];
 	const char *star = strchr(path, '*'), *slash, *rest;
@@ -561,7 +543,7 @@ enum {
 };
 
 static int
-setup_masks(struct ctx *c, int which)
+setup_masks(struct rootfs_ctx *c, int which)
 {
 	const char *const *m = c->o->masked ? c->o->masked : docker_masked;
 	const char *const *ro = c->o->readonly_paths ? c->o->readonly_paths : docker_readonly;
@@ -598,219 +580,6 @@ net_lo_up(void)
 	return r;
 }
 
-/* ---- an OCI bundle's mounts ---------------------------------------- */
-
-
-/* Where we are in the v1 hierarchy name ("memory", "systemd"), from
- * /proc/self/cgroup; "" when not found. */
-static void
-own_cgroup(const char *name, char *out, size_t len)
-{
-	char line[512], want[300], *p, *q;
-	FILE *f;
-
-	out[0] = '\0';
-	snprintf(want, sizeof(want), "%s%s", strcmp(name, "systemd") == 0 ? "name=" : "", name);
-	if ((f = fopen("/proc/self/cgroup", "re")) == NULL)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if ((p = strchr(line, ':')) == NULL || (q = strchr(p + 1, ':')) == NULL)
-			continue;
-		*q = '\0';
-		if (strcmp(p + 1, want) != 0)
-			continue;
-		q[1 + strcspn(q + 1, "\n")] = '\0';
-		snprintf(out, len, "%s", q + 1);
-		break;
-	}
-	fclose(f);
-}
-
-/* A cgroup mount on a host without a pure v2 tree: a tmpfs holding each
- * of the host's hierarchies, as runc lays it out. Where the kernel will
- * not mount a hierarchy (a user namespace without its own cgroup
- * namespace), our own cgroup's directory is bound instead, as runc does. */
-static int
-mount_cgroup_v1(struct ctx *c, const struct oci_mount *m, int dstfd)
-{
-	unsigned long fl = MS_NOSUID | MS_NODEV | MS_NOEXEC | (m->flags & MS_RDONLY);
-	char host[300], sub[300], opts[300], dst[32], target[128], own[256], src[600];
-	struct statfs sf;
-	struct stat st;
-	struct dirent *e;
-	ssize_t n;
-	int fd, r;
-	DIR *d;
-
-	if (mount_on(c, "tmpfs", dstfd, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	    "mode=755", "tmpfs for the cgroup hierarchies") < 0)
-		return -1;
-	if ((d = opendir("/sys/fs/cgroup")) == NULL)
-		return fail(c, "open /sys/fs/cgroup:");
-	r = 0;
-	while (r == 0 && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.' || strlen(e->d_name) > 100)
-			continue;
-		snprintf(host, sizeof(host), "/sys/fs/cgroup/%s", e->d_name);
-		snprintf(sub, sizeof(sub), "%s/%s", m->dest + 1, e->d_name);
-		if (lstat(host, &st) < 0)
-			continue;
-		if (S_ISLNK(st.st_mode)) {
-			/* cpu -> cpu,cpuacct */
-			if ((n = readlink(host, target, sizeof(target) - 1)) <= 0)
-				continue;
-			target[n] = '\0';
-			snprintf(sub, sizeof(sub), "%s", m->dest + 1);
-			if ((fd = open_beneath(c->root, sub, O_PATH | O_DIRECTORY, 0)) < 0) {
-				r = fail(c, "open %s:", m->dest);
-				break;
-			}
-			if (symlinkat(target, fd, e->d_name) < 0)
-				r = fail(c, "symlink %s/%s:", m->dest, e->d_name);
-			close(fd);
-			continue;
-		}
-		/* The hybrid layout's cgroup2 "unified" is left out, as
-		 * runc leaves it out. */
-		if (!S_ISDIR(st.st_mode) || statfs(host, &sf) < 0 || sf.f_type != 0x27e0eb)
-			continue;
-		if ((fd = mountpoint(c, sub)) < 0) {
-			r = -1;
-			break;
-		}
-		fdpath(fd, dst, sizeof(dst));
-		if (strcmp(e->d_name, "systemd") == 0)
-			snprintf(opts, sizeof(opts), "none,name=systemd");
-		else
-			snprintf(opts, sizeof(opts), "%s", e->d_name);
-		r = mount("cgroup", dst, "cgroup", fl, opts);
-		if (r < 0 && errno == EPERM) {
-			own_cgroup(e->d_name, own, sizeof(own));
-			snprintf(src, sizeof(src), "%s%s", host, own);
-			r = mount(src, dst, NULL, MS_BIND, NULL);
-			if (r < 0)
-				r = fail(c, "bind %s on %s/%s:", src, m->dest, e->d_name);
-			close(fd);
-			if (r == 0)
-				r = remount_flags(c, sub, fl);
-			continue;
-		}
-		close(fd);
-		if (r < 0)
-			r = fail(c, "mount cgroup %s on %s/%s:", e->d_name, m->dest, e->d_name);
-	}
-	closedir(d);
-	/* The tmpfs itself stays writable, as runc leaves it. */
-	return r;
-}
-
-static int
-oci_mount(struct ctx *c, const struct oci_mount *m)
-{
-	const char *dest = m->dest + strspn(m->dest, "/");
-	const char *type = m->type ? m->type : "none";
-	struct statfs sf;
-	struct stat st;
-	char dst[32], src[32], what[300];
-	int fd, srcfd, r;
-
-	snprintf(what, sizeof(what), "%s on %s", m->bind ? "bind" : type, m->dest);
-	if (m->bind) {
-		/* The source is the host's, opened before pivot_root. */
-		if ((srcfd = open(m->source, O_PATH | O_CLOEXEC)) < 0 || fstat(srcfd, &st) < 0)
-			return fail(c, "bind source %s:", m->source);
-		fd = S_ISDIR(st.st_mode) ? mountpoint(c, dest) : mkfile_beneath(c->root, dest, 0644);
-		if (fd < 0) {
-			close(srcfd);
-			return S_ISDIR(st.st_mode) ? -1 : fail(c, "mountpoint %s:", m->dest);
-		}
-		fdpath(srcfd, src, sizeof(src));
-		r = mount_on(c, src, fd, NULL, MS_BIND | (m->rec ? MS_REC : 0), NULL, what);
-		close(fd);
-		close(srcfd);
-		if (r < 0)
-			return -1;
-		if ((m->flags & ~(MS_REC)) != 0 &&
-		    remount_flags(c, dest, m->flags) < 0)
-			return -1;
-	} else {
-		if ((fd = mountpoint(c, dest)) < 0)
-			return -1;
-		if (strcmp(type, "cgroup") == 0 || strcmp(type, "cgroup2") == 0) {
-			if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
-				r = mount_on(c, "cgroup2", fd, "cgroup2", m->flags, NULL, what);
-			else
-				r = mount_cgroup_v1(c, m, fd);
-		} else {
-			fdpath(fd, dst, sizeof(dst));
-			r = mount(m->source ? m->source : type, dst, type, m->flags,
-			    m->data[0] ? m->data : NULL);
-			if (r < 0 && errno == EPERM && strcmp(type, "sysfs") == 0) {
-				/* As in setup_sys: a user namespace may not
-				 * mount sysfs; bind the host's instead. */
-				r = mount("/sys", dst, NULL, MS_BIND | MS_REC, NULL);
-				if (r == 0 && (m->flags & MS_RDONLY)) {
-					close(fd);
-					return remount_ro(c, dest);
-				}
-			}
-			if (r < 0)
-				r = fail(c, "mount %s:", what);
-		}
-		close(fd);
-		if (r < 0)
-			return -1;
-		if (strcmp(type, "proc") == 0) {
-			/* Later steps write through it (CVE-2019-16884). */
-			fd = open_beneath(c->root, dest, O_PATH | O_DIRECTORY, 0);
-			if (fd < 0 || fstatfs(fd, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
-				if (fd >= 0)
-					close(fd);
-				errno = EXDEV;
-				return fail(c, "%s is not the procfs just mounted", m->dest);
-			}
-			close(fd);
-		}
-	}
-	if (m->propagation) {
-		if ((fd = open_beneath(c->root, dest, O_PATH, 0)) < 0)
-			return fail(c, "open %s:", m->dest);
-		fdpath(fd, dst, sizeof(dst));
-		r = mount(NULL, dst, NULL, m->propagation, NULL);
-		close(fd);
-		if (r < 0)
-			return fail(c, "propagation of %s:", m->dest);
-	}
-	if (strcmp(dest, "dev") == 0 && !m->bind) {
-		if ((fd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
-			return fail(c, "open /dev:");
-		r = dev_nodes(c, fd);
-		close(fd);
-		return r;
-	}
-	return 0;
-}
-
-static int
-setup_oci(struct ctx *c)
-{
-	int fd, r, dev = 0;
-	size_t i;
-
-	for (i = 0; i < c->o->nmounts; i++) {
-		if (oci_mount(c, &c->o->mounts[i]) < 0)
-			return -1;
-		dev |= strcmp(c->o->mounts[i].dest, "/dev") == 0;
-	}
-	if (!dev || c->o->ptyname == NULL)
-		return 0;
-	if ((fd = open_beneath(c->root, "dev", O_PATH | O_DIRECTORY, 0)) < 0)
-		return fail(c, "open /dev:");
-	r = dev_console(c, fd);
-	close(fd);
-	return r;
-}
-
 void
 rootfs_host_probe(struct rootfs_host *h)
 {
@@ -833,7 +602,7 @@ rootfs_host_close(struct rootfs_host *h)
 }
 
 static void
-ctx_close(struct ctx *c)
+ctx_close(struct rootfs_ctx *c)
 {
 	if (c->root >= 0)
 		close(c->root);
@@ -848,17 +617,17 @@ ctx_close(struct ctx *c)
 /* After pivot_root, with the old root stacked where the working directory
  * is: detach it ("." names it), and --read-only. */
 static int
-detach_old(struct ctx *c)
+detach_old(struct rootfs_ctx *c)
 {
 	int fd;
 
 	if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
-		return fail(c, "detach the old root:");
+		return rootfs_fail(c, "detach the old root:");
 	if (c->o->readonly) {
 		fd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0 || mount(NULL, "/", NULL, MS_REMOUNT | MS_BIND | MS_RDONLY |
 		    mop_locked_flags(fd), NULL) < 0)
-			return fail(c, "remount / read-only:");
+			return rootfs_fail(c, "remount / read-only:");
 		close(fd);
 	}
 	return 0;
@@ -869,23 +638,23 @@ detach_old(struct ctx *c)
 int
 rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0, -1, -1 };
+	struct rootfs_ctx c = { o, -1, err, errlen, -1, -1, 0, 0, 0, -1, -1 };
 	char p[32];
 	int fd, r;
 
 	if (mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-		return fail(&c, "make / a slave mount:");
+		return rootfs_fail(&c, "make / a slave mount:");
 	/* Then rootfs_enter holds the new mount: an fd opened before would
 	 * name the directory beneath it, or a mount of another namespace. */
 	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
+		return rootfs_fail(&c, "open %s:", o->path);
 	fdpath(fd, p, sizeof(p));
 	r = mount(p, p, NULL, MS_BIND | MS_REC, NULL);
 	close(fd);
 	if (r < 0)
-		return fail(&c, "bind %s on itself:", o->path);
+		return rootfs_fail(&c, "bind %s on itself:", o->path);
 	if ((fd = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
+		return rootfs_fail(&c, "open %s:", o->path);
 	return fd;
 }
 
@@ -893,7 +662,7 @@ rootfs_prepare(const struct rootfs_opts *o, char *err, size_t errlen)
 int
 rootfs_dev(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1, -1, -1 };
+	struct rootfs_ctx c = { o, root, err, errlen, -1, -1, 0, 0, 1, -1, -1 };
 	int r;
 
 	r = setup_dev(&c);
@@ -908,7 +677,7 @@ int
 rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
     char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys, -1 };
+	struct rootfs_ctx c = { o, root, err, errlen, -1, -1, h->cgroup2, 1, 1, h->sys, -1 };
 	int r;
 
 	r = setup_sys(&c) < 0 || (!o->privileged && setup_masks(&c, SYS) < 0) ? -1 : 0;
@@ -923,7 +692,7 @@ rootfs_sys(const struct rootfs_opts *o, int root, const struct rootfs_host *h,
 int
 rootfs_proc_ro(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 {
-	struct ctx c = { o, root, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
+	struct rootfs_ctx c = { o, root, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
 	struct statfs sf;
 	int r;
 
@@ -932,7 +701,7 @@ rootfs_proc_ro(const struct rootfs_opts *o, int root, char *err, size_t errlen)
 	c.proc = open_beneath(root, "proc", O_PATH | O_DIRECTORY, 0);
 	if (c.proc < 0 || fstatfs(c.proc, &sf) < 0 || sf.f_type != PROC_SUPER_MAGIC) {
 		errno = EXDEV;
-		r = fail(&c, "/proc in %s is not the procfs just mounted", o->path);
+		r = rootfs_fail(&c, "/proc in %s is not the procfs just mounted", o->path);
 	} else
 		r = setup_masks(&c, RO_NOT_SYS);
 	c.root = -1;
@@ -949,7 +718,7 @@ int
 rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 {
 	struct rootfs_host h = { 0, -1 };
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1, -1 };
+	struct rootfs_ctx c = { o, -1, err, errlen, -1, -1, 0, 0, !o->dev_elsewhere, -1, -1 };
 	int r;
 
 	/* With finish_elsewhere, /sys is another process's business. */
@@ -961,12 +730,12 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	if (!o->prepared)
 		c.root = rootfs_prepare(o, err, errlen);
 	else if ((c.root = open(o->path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return fail(&c, "open %s:", o->path);
+		return rootfs_fail(&c, "open %s:", o->path);
 	if (c.root < 0)
 		return -1;
 
 	if (o->oci) {
-		if (setup_oci(&c) < 0 || setup_masks(&c, ALL) < 0)
+		if (rootfs_setup_oci(&c) < 0 || setup_masks(&c, ALL) < 0)
 			goto fail;
 	} else if (setup_proc(&c) < 0 || (!o->dev_elsewhere && setup_dev(&c) < 0) ||
 	    (!o->privileged && setup_masks(&c, o->finish_elsewhere ? MASK_NOT_SYS : NOT_SYS) < 0) ||
@@ -978,17 +747,17 @@ rootfs_enter(const struct rootfs_opts *o, char *err, size_t errlen)
 	if (dev_ready(&c) < 0)
 		goto fail;
 	if (fchdir(c.root) < 0) {
-		fail(&c, "chdir %s:", o->path);
+		rootfs_fail(&c, "chdir %s:", o->path);
 		goto fail;
 	}
 	/* pivot_root(".", ".") stacks the old root on the new one. */
 	if (syscall(SYS_pivot_root, ".", ".") < 0) {
-		fail(&c, "pivot_root into %s:", o->path);
+		rootfs_fail(&c, "pivot_root into %s:", o->path);
 		goto fail;
 	}
 	/* Unmounting the old root must not reach the host. */
 	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0) {
-		fail(&c, "detach the old root:");
+		rootfs_fail(&c, "detach the old root:");
 		goto fail;
 	}
 	r = o->finish_elsewhere ? 0 : detach_old(&c);
@@ -1007,7 +776,7 @@ fail:
 int
 rootfs_finish(const struct rootfs_opts *o, char *err, size_t errlen)
 {
-	struct ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
+	struct rootfs_ctx c = { o, -1, err, errlen, -1, -1, 0, 1, 1, -1, -1 };
 
 	return detach_old(&c);
 }
